@@ -1,0 +1,1 @@
+"""The relying-party side: one connector per upstream identity provider."""

@@ -1,0 +1,71 @@
+"""Real HTTP servers on loopback for tests (httpx's TestServer idea).
+
+Sockets are bound before any app is built, so apps that must know each other's URLs
+(the bridge and the mock IdPs) can be configured with them up front.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+
+def bind_loopback() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.set_inheritable(True)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{host}:{port}"
+
+
+@dataclass
+class RunningServer:
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_server(app: Any, sock: socket.socket) -> RunningServer:
+    """Serve an ASGI app on an already bound socket in a background thread."""
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    server = uvicorn.Server(config)
+
+    def run() -> None:
+        asyncio.run(server.serve(sockets=[sock]))
+
+    thread = threading.Thread(target=run, name=f"server-{url_of(sock)}", daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        if not thread.is_alive():
+            raise RuntimeError(f"server on {url_of(sock)} failed to start")
+        threading.Event().wait(0.01)
+    else:
+        raise RuntimeError(f"server on {url_of(sock)} did not start in 5 s")
+    return RunningServer(url=url_of(sock), server=server, thread=thread)
+
+
+@contextlib.contextmanager
+def serving(app: Any, sock: socket.socket | None = None) -> Iterator[RunningServer]:
+    running = start_server(app, sock or bind_loopback())
+    try:
+        yield running
+    finally:
+        running.stop()
