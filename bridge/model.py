@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 
 @dataclass(frozen=True, slots=True)
 class UpstreamAuthRequest:
@@ -37,3 +39,81 @@ class UpstreamIdentity:
     subject: str
     """The upstream's stable identifier for this resident (iAM Smart: openID)."""
     attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --- Records kept in the store (sealed, TTL-bound). Pydantic for exact round trips. ---
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AuthorizationRequest(_Record):
+    """A downstream client's authorization request, after every check has passed."""
+
+    client_id: str
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    state: str | None = None
+    nonce: str | None = None
+    code_challenge: str
+    code_challenge_method: str = "S256"
+    ui_locales: tuple[str, ...] = ()
+
+
+class FlowState(_Record):
+    """A sign-in waiting for the upstream IdP; keyed by the state sent upstream."""
+
+    flow_id: str
+    request: AuthorizationRequest
+    upstream: str
+    upstream_fields: tuple[str, ...]
+    released_claims: tuple[str, ...]
+    browser_binding: str
+    """SHA-256 of the value of the cookie set on the browser that started the flow."""
+    user_agent: str | None = None
+    expires_at: float
+
+
+class PendingConsent(_Record):
+    """What the resident is asked to approve; holds personal data, so always sealed."""
+
+    interaction_id: str
+    request: AuthorizationRequest
+    upstream: str
+    browser_binding: str
+    csrf_token: str
+    subject: str
+    claims: dict[str, Any]
+    acr: str | None = None
+    auth_time: int
+    expires_at: float
+
+
+class AuthorizationCode(_Record):
+    """RFC 6749 §4.1.2: bound to the client, the redirect URI and the PKCE challenge."""
+
+    client_id: str
+    redirect_uri: str
+    code_challenge: str
+    code_challenge_method: str
+    grant_id: str
+    subject: str
+    scopes: tuple[str, ...]
+    nonce: str | None = None
+    acr: str | None = None
+    auth_time: int
+    expires_at: float
+
+
+class Grant(_Record):
+    """What a resident released to a client; tokens live only as long as it does."""
+
+    grant_id: str
+    client_id: str
+    subject: str
+    scopes: tuple[str, ...]
+    claims: dict[str, Any]
+    acr: str | None = None
+    auth_time: int
+    expires_at: float

@@ -71,4 +71,7 @@ def private_redis(binary: str) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""The OpenID Provider side, facing downstream clients. Knows no web framework."""

@@ -1,0 +1,118 @@
+"""Registered downstream clients (`config/clients.yaml`, or `BRIDGE_CLIENTS_FILE`).
+
+Redirect URIs are compared by exact string match (RFC 6749 §3.1.2.3, OAuth 2.0
+Security BCP §4.1.1): no prefix, no wildcard, no normalisation beyond none at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bridge.yamlconfig import describe_validation_error, read_yaml
+
+AuthMethod = Literal["client_secret_basic", "client_secret_post"]
+LOCALES = ("en", "zh-Hant", "zh-Hans")
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+class LocalizedText(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    en: str
+    zh_hant: str = Field(alias="zh-Hant")
+    zh_hans: str = Field(alias="zh-Hans")
+
+    def get(self, locale: str) -> str:
+        return {"en": self.en, "zh-Hant": self.zh_hant, "zh-Hans": self.zh_hans}.get(
+            locale, self.en
+        )
+
+
+class Client(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    client_id: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    name: LocalizedText
+    client_secret_sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="Hex SHA-256 of the client secret. Secrets are server-generated with "
+        "256 bits of entropy (`bridge clients new-secret`), so a fast digest compared in "
+        "constant time is safe storage; a slow password hash would only cap throughput.",
+    )
+    token_endpoint_auth_methods: tuple[AuthMethod, ...] = (
+        "client_secret_basic",
+        "client_secret_post",
+    )
+    redirect_uris: tuple[str, ...] = Field(min_length=1)
+    allowed_scopes: tuple[str, ...] = ("openid",)
+    allowed_claims: tuple[str, ...] = ()
+    sector_identifier: str | None = Field(
+        None, description="Clients sharing a sector get the same pairwise `sub`."
+    )
+    upstream: str = "iamsmart"
+    purpose: LocalizedText
+    jurisdiction: LocalizedText
+    development: bool = Field(False, description="A demo client, refused in production.")
+
+    @field_validator("redirect_uris")
+    @classmethod
+    def _absolute_without_fragment(cls, uris: tuple[str, ...]) -> tuple[str, ...]:
+        for uri in uris:
+            parts = urlsplit(uri)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"{uri!r} is not an absolute http(s) URI")
+            if parts.fragment or "#" in uri:
+                raise ValueError(f"{uri!r} has a fragment (RFC 6749 §3.1.2)")
+        return uris
+
+    @property
+    def sector(self) -> str:
+        return self.sector_identifier or self.client_id
+
+    def insecure_redirect_uris(self) -> list[str]:
+        return [
+            uri
+            for uri in self.redirect_uris
+            if uri.startswith("http://") and (urlsplit(uri).hostname or "") not in _LOOPBACK
+        ]
+
+
+class ClientRegistry:
+    def __init__(self, clients: Mapping[str, Client]) -> None:
+        self._clients = dict(clients)
+
+    def get(self, client_id: str) -> Client | None:
+        return self._clients.get(client_id)
+
+    def __iter__(self) -> Iterator[Client]:
+        return iter(self._clients.values())
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+
+class _ClientsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    clients: list[Client]
+
+
+
+def load_clients(path: Path, env: Mapping[str, str]) -> tuple[ClientRegistry, list[str]]:
+    tree, problems = read_yaml(path, env)
+    if tree is None:
+        return ClientRegistry({}), problems
+    try:
+        parsed = _ClientsFile.model_validate(tree)
+    except ValidationError as exc:
+        return ClientRegistry({}), problems + describe_validation_error(exc, str(path))
+    clients: dict[str, Client] = {}
+    for client in parsed.clients:
+        if client.client_id in clients:
+            problems.append(f"{path}: client_id {client.client_id!r} is registered twice")
+        clients[client.client_id] = client
+    return ClientRegistry(clients), problems

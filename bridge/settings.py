@@ -1,0 +1,109 @@
+"""Process settings, from the environment (`BRIDGE_` prefix) or passed in by tests.
+
+Nothing here is read at import: `create_app(settings)` receives a `Settings`.
+Secrets are `SecretStr` so they never print; values that start with `dev-only-` are
+development placeholders and are refused outside `BRIDGE_ENV=development`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_MARKER = "dev-only-"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BRIDGE_", env_nested_delimiter="__", extra="ignore", env_ignore_empty=True
+    )
+
+    env: Literal["development", "production"] = Field(
+        "production",
+        description="`development` accepts the marked development keys and secrets "
+        "(used by `bridge demo`); anything else refuses them.",
+    )
+    issuer: str = Field(
+        "http://127.0.0.1:8000",
+        description="The bridge's public base URL; the `iss` of every token it signs.",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="redis:// or rediss:// URL. Unset: the in-process memory store "
+        "(one instance only; development only).",
+    )
+    clients_file: Path = Field(Path("config/clients.yaml"), description="Registered clients.")
+    upstreams_file: Path = Field(
+        Path("config/upstreams.yaml"), description="Upstream identity providers."
+    )
+    claims_file: Path = Field(
+        Path("config/claims/iamsmart-to-guangdong.yaml"), description="Claim mapping rules."
+    )
+    keys_dir: Path = Field(Path("keys"), description="Signing keys and the iAM Smart KEK.")
+    pairwise_salt: SecretStr = Field(
+        SecretStr("dev-only-pairwise-salt-CHANGE-ME"),
+        description="Secret mixed into pairwise subject identifiers; changing it changes "
+        "every `sub` the bridge has ever issued.",
+    )
+    store_key: SecretStr = Field(
+        SecretStr("dev-only-store-key-CHANGE-ME"),
+        description="Secret from which the AES-256-GCM key sealing every stored record is "
+        "derived (at least 32 characters in production).",
+    )
+    code_ttl: int = Field(60, ge=1, le=60, description="Authorization code lifetime, seconds.")
+    flow_ttl: int = Field(
+        1080,
+        ge=60,
+        description="How long a sign-in may stay at the upstream IdP, seconds "
+        "(iAM Smart gives up after 18 minutes).",
+    )
+    consent_ttl: int = Field(600, ge=30, description="How long the consent page stays valid.")
+    access_token_ttl: int = Field(600, ge=30, description="Access token lifetime, seconds.")
+    id_token_ttl: int = Field(600, ge=30, description="ID token lifetime, seconds.")
+    jwks_max_age: int = Field(300, ge=0, description="Cache-Control max-age of the JWKS.")
+    upstream_timeout: float = Field(10.0, gt=0, description="Back-channel call timeout, s.")
+    log_level: str = Field("INFO", description="Log level.")
+    log_format: Literal["json", "console"] = Field("json", description="Log line format.")
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_is_a_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("issuer must be an absolute http(s) URL")
+        if parts.query or parts.fragment:
+            raise ValueError("issuer must not have a query or fragment (OIDC Discovery §3)")
+        return value.rstrip("/")
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.issuer.startswith("https://")
+
+    def production_problems(self) -> list[str]:
+        """Settings that are acceptable for a demo but not for a real deployment."""
+        if self.development:
+            return []
+        problems = []
+        for name in ("pairwise_salt", "store_key"):
+            secret: SecretStr = getattr(self, name)
+            value = secret.get_secret_value()
+            if value.startswith(DEV_MARKER):
+                problems.append(f"BRIDGE_{name.upper()} is the development placeholder")
+            elif len(value) < 32:
+                problems.append(f"BRIDGE_{name.upper()} must be at least 32 characters")
+        host = urlsplit(self.issuer).hostname or ""
+        if self.issuer.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):
+            problems.append("BRIDGE_ISSUER must use https outside loopback")
+        if self.redis_url is None:
+            problems.append(
+                "BRIDGE_REDIS_URL is required: the memory store cannot be shared by instances"
+            )
+        return problems

@@ -1,0 +1,156 @@
+"""The typed stores the bridge uses, each narrow (fosite: one storage interface per
+consumer), all built on one `KeyValueBackend`.
+
+Keys come only from `key()`: `bridge:<kind>:<id>`. Authorization codes are stored
+under their SHA-256, so a store dump holds no redeemable code. Each record also
+carries `expires_at` checked against the injected clock, so expiry is exact and
+testable without waiting for Redis to evict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from bridge.clock import Clock
+from bridge.model import AuthorizationCode, FlowState, Grant, PendingConsent
+from bridge.store.backend import KeyValueBackend
+from bridge.store.sealing import Sealer
+
+R = TypeVar("R", bound=BaseModel)
+
+# A consumed code leaves this marker behind (unsealed: it says nothing) so that a
+# replay can be told apart from an unknown code and the grant revoked (RFC 6749 §4.1.2).
+_CONSUMED = b"\x00consumed"
+
+
+def key(kind: str, ident: str) -> str:
+    return f"bridge:{kind}:{ident}"
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def grant_id_for_code(code: str) -> str:
+    """A grant is named after the code that created it, so a replayed code finds its
+    grant without a second lookup."""
+    return digest(code)[:32]
+
+
+class _Sealed:
+    def __init__(self, backend: KeyValueBackend, sealer: Sealer, clock: Clock) -> None:
+        self._backend = backend
+        self._sealer = sealer
+        self._clock = clock
+
+    def _ttl(self, expires_at: float) -> float:
+        return max(expires_at - self._clock.now(), 0.001)
+
+    def _encode(self, k: str, record: BaseModel) -> bytes:
+        return self._sealer.seal(record.model_dump_json().encode(), k)
+
+    def _decode(self, k: str, blob: bytes | None, model: type[R]) -> R | None:
+        if blob is None:
+            return None
+        record = model.model_validate_json(self._sealer.open(blob, k))
+        expires_at: float = getattr(record, "expires_at")  # noqa: B009 - every record has it
+        return record if expires_at > self._clock.now() else None
+
+
+class FlowStates(_Sealed):
+    async def put(self, flow: FlowState) -> None:
+        k = key("flow", flow.flow_id)
+        await self._backend.put(k, self._encode(k, flow), self._ttl(flow.expires_at))
+
+    async def take(self, flow_id: str) -> FlowState | None:
+        k = key("flow", flow_id)
+        return self._decode(k, await self._backend.take(k), FlowState)
+
+
+class Interactions(_Sealed):
+    async def put(self, pending: PendingConsent) -> None:
+        k = key("consent", pending.interaction_id)
+        await self._backend.put(k, self._encode(k, pending), self._ttl(pending.expires_at))
+
+    async def get(self, interaction_id: str) -> PendingConsent | None:
+        k = key("consent", interaction_id)
+        return self._decode(k, await self._backend.get(k), PendingConsent)
+
+    async def take(self, interaction_id: str) -> PendingConsent | None:
+        k = key("consent", interaction_id)
+        return self._decode(k, await self._backend.take(k), PendingConsent)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayedCode:
+    grant_id: str
+
+
+class Codes(_Sealed):
+    async def put(self, code: str, record: AuthorizationCode) -> None:
+        k = key("code", digest(code))
+        ttl = self._ttl(record.expires_at)
+        stored = await self._backend.put_new(k, self._encode(k, record), ttl)
+        if not stored:  # 256 random bits never collide; if they do, fail loudly
+            raise RuntimeError("authorization code collision")
+
+    async def redeem(
+        self, code: str, *, remember_for: float
+    ) -> AuthorizationCode | ReplayedCode | None:
+        """Consume a code atomically. A second redemption returns `ReplayedCode`
+        for as long as `remember_for` seconds (the life of the tokens it issued)."""
+        k = key("code", digest(code))
+        old = await self._backend.swap(k, _CONSUMED, remember_for)
+        if old is None:
+            return None
+        if old == _CONSUMED:
+            return ReplayedCode(grant_id_for_code(code))
+        return self._decode(k, old, AuthorizationCode)
+
+
+class Grants(_Sealed):
+    async def put(self, grant: Grant) -> None:
+        k = key("grant", grant.grant_id)
+        await self._backend.put(k, self._encode(k, grant), self._ttl(grant.expires_at))
+
+    async def get(self, grant_id: str) -> Grant | None:
+        k = key("grant", grant_id)
+        return self._decode(k, await self._backend.get(k), Grant)
+
+    async def revoke(self, grant_id: str) -> None:
+        await self._backend.delete(key("grant", grant_id))
+
+
+class ReplayCache:
+    """Remembers one-time values (nonces, `jti`s) until they could no longer be valid."""
+
+    def __init__(self, backend: KeyValueBackend) -> None:
+        self._backend = backend
+
+    async def first_use(self, namespace: str, value: str, ttl: float) -> bool:
+        return await self._backend.put_new(key(f"seen:{namespace}", digest(value)), b"1", ttl)
+
+
+@dataclass(frozen=True, slots=True)
+class Stores:
+    backend: KeyValueBackend
+    flows: FlowStates
+    interactions: Interactions
+    codes: Codes
+    grants: Grants
+    replay: ReplayCache
+
+    @classmethod
+    def build(cls, backend: KeyValueBackend, sealer: Sealer, clock: Clock) -> Stores:
+        return cls(
+            backend=backend,
+            flows=FlowStates(backend, sealer, clock),
+            interactions=Interactions(backend, sealer, clock),
+            codes=Codes(backend, sealer, clock),
+            grants=Grants(backend, sealer, clock),
+            replay=ReplayCache(backend),
+        )

@@ -1,0 +1,193 @@
+"""One suite, both backends (dex storage/conformance): the memory store of the demo
+must behave exactly like Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bridge.clock import ManualClock
+from bridge.model import AuthorizationCode, AuthorizationRequest, FlowState, Grant
+from bridge.store.backend import KeyValueBackend
+from bridge.store.records import ReplayedCode, Stores, grant_id_for_code
+
+NOW = 1_800_000_000.0
+
+
+def a_request() -> AuthorizationRequest:
+    return AuthorizationRequest(
+        client_id="gd-platform",
+        redirect_uri="https://gd.example/cb",
+        scopes=("openid", "profile"),
+        state="s1",
+        nonce="n1",
+        code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    )
+
+
+def a_flow(flow_id: str = "flow-1", ttl: float = 60) -> FlowState:
+    return FlowState(
+        flow_id=flow_id,
+        request=a_request(),
+        upstream="iamsmart",
+        upstream_fields=("chName",),
+        released_claims=("name",),
+        browser_binding="b" * 64,
+        expires_at=NOW + ttl,
+    )
+
+
+def a_code(ttl: float = 60) -> AuthorizationCode:
+    return AuthorizationCode(
+        client_id="gd-platform",
+        redirect_uri="https://gd.example/cb",
+        code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        code_challenge_method="S256",
+        grant_id="g1",
+        subject="sub-1",
+        scopes=("openid",),
+        auth_time=int(NOW),
+        expires_at=NOW + ttl,
+    )
+
+
+async def test_created_value_reads_back(backend: KeyValueBackend) -> None:
+    await backend.put("k", b"v", 10)
+    assert await backend.get("k") == b"v"
+
+
+async def test_put_new_does_not_overwrite(backend: KeyValueBackend) -> None:
+    assert await backend.put_new("k", b"first", 10) is True
+    assert await backend.put_new("k", b"second", 10) is False
+    assert await backend.get("k") == b"first"
+
+
+async def test_take_is_single_use(backend: KeyValueBackend) -> None:
+    await backend.put("k", b"v", 10)
+    assert await backend.take("k") == b"v"
+    assert await backend.take("k") is None
+    assert await backend.get("k") is None
+
+
+async def test_swap_replaces_only_an_existing_value(backend: KeyValueBackend) -> None:
+    assert await backend.swap("absent", b"x", 10) is None
+    assert await backend.get("absent") is None
+    await backend.put("k", b"old", 10)
+    assert await backend.swap("k", b"new", 10) == b"old"
+    assert await backend.get("k") == b"new"
+
+
+async def test_two_concurrent_takes_exactly_one_wins(stores: Stores) -> None:
+    for round_ in range(20):
+        await stores.flows.put(a_flow(f"race-{round_}"))
+        results = await asyncio.gather(
+            *(stores.flows.take(f"race-{round_}") for _ in range(8))
+        )
+        assert sum(r is not None for r in results) == 1
+
+
+async def test_flow_state_round_trips_and_is_taken_once(stores: Stores) -> None:
+    flow = a_flow()
+    await stores.flows.put(flow)
+    assert await stores.flows.take("flow-1") == flow
+    assert await stores.flows.take("flow-1") is None
+
+
+async def test_expired_flow_state_is_gone(stores: Stores, clock: ManualClock) -> None:
+    await stores.flows.put(a_flow(ttl=30))
+    clock.advance(31)
+    assert await stores.flows.take("flow-1") is None
+
+
+async def test_a_value_without_a_positive_ttl_is_refused(backend: KeyValueBackend) -> None:
+    """Nothing may be stored forever by mistake."""
+    for ttl in (0, -1):
+        try:
+            await backend.put("k", b"v", ttl)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError(f"TTL {ttl} must be refused")
+    assert await backend.get("k") is None
+
+
+async def test_code_redeems_once_and_replay_names_its_grant(stores: Stores) -> None:
+    await stores.codes.put("the-code", a_code())
+    first = await stores.codes.redeem("the-code", remember_for=600)
+    assert isinstance(first, AuthorizationCode)
+    second = await stores.codes.redeem("the-code", remember_for=600)
+    assert second == ReplayedCode(grant_id_for_code("the-code"))
+
+
+async def test_unknown_code_is_none_and_leaves_nothing_behind(
+    stores: Stores, backend: KeyValueBackend
+) -> None:
+    assert await stores.codes.redeem("never-issued", remember_for=600) is None
+    assert await stores.codes.redeem("never-issued", remember_for=600) is None
+
+
+async def test_expired_code_does_not_redeem(stores: Stores, clock: ManualClock) -> None:
+    await stores.codes.put("c", a_code(ttl=60))
+    clock.advance(61)
+    assert await stores.codes.redeem("c", remember_for=600) is None
+
+
+async def test_concurrent_redemptions_issue_one_code(stores: Stores) -> None:
+    await stores.codes.put("race", a_code())
+    results = await asyncio.gather(
+        *(stores.codes.redeem("race", remember_for=600) for _ in range(8))
+    )
+    assert sum(isinstance(r, AuthorizationCode) for r in results) == 1
+    assert sum(isinstance(r, ReplayedCode) for r in results) == 7
+
+
+async def test_revoked_grant_is_gone(stores: Stores) -> None:
+    grant = Grant(
+        grant_id="g1",
+        client_id="c",
+        subject="s",
+        scopes=("openid",),
+        claims={"name": "黃詠峯"},
+        auth_time=int(NOW),
+        expires_at=NOW + 600,
+    )
+    await stores.grants.put(grant)
+    assert await stores.grants.get("g1") == grant
+    await stores.grants.revoke("g1")
+    assert await stores.grants.get("g1") is None
+
+
+async def test_personal_data_is_sealed_at_rest(stores: Stores, backend: KeyValueBackend) -> None:
+    grant = Grant(
+        grant_id="g2",
+        client_id="c",
+        subject="s",
+        scopes=("openid",),
+        claims={"hk_id_number": "A123456(3)"},
+        auth_time=int(NOW),
+        expires_at=NOW + 600,
+    )
+    await stores.grants.put(grant)
+    raw = await backend.get("bridge:grant:g2")
+    assert raw is not None
+    assert b"A123456" not in raw
+
+
+async def test_sealed_record_moved_to_another_key_does_not_open(
+    stores: Stores, backend: KeyValueBackend
+) -> None:
+    await stores.flows.put(a_flow("original"))
+    raw = await backend.get("bridge:flow:original")
+    assert raw is not None
+    await backend.put("bridge:flow:forged", raw, 60)
+    try:
+        await stores.flows.take("forged")
+    except Exception as exc:  # noqa: BLE001
+        assert "failed authentication" in str(exc)
+    else:
+        raise AssertionError("a record under another key must not open")
+
+
+async def test_replay_cache_accepts_a_value_once(stores: Stores) -> None:
+    assert await stores.replay.first_use("jti", "abc", 60) is True
+    assert await stores.replay.first_use("jti", "abc", 60) is False
+    assert await stores.replay.first_use("nonce", "abc", 60) is True
