@@ -15,6 +15,9 @@
     │   ├── InvalidTargetError          RFC 8707 §2, RFC 8693 §2.2.2
     │   ├── InvalidTokenError           RFC 6750 §3.1 (401)
     │   ├── InsufficientScopeError      RFC 6750 §3.1 (403)
+    │   ├── LoginRequiredError          OIDC Core §3.1.2.6
+    │   ├── RequestNotSupportedError    OIDC Core §3.1.2.6
+    │   ├── RequestUriNotSupportedError OIDC Core §3.1.2.6
     │   └── InvalidRedirectUriError     never redirected: rendered as a page (RFC 6749 §4.1.2.1)
     └── BridgeError                     our own failures; never shown verbatim to anyone
         ├── ConfigError                 every configuration problem found, at once
@@ -48,6 +51,7 @@ class OAuthError(Exception):
         state: str | None = None,
         redirect_uri: str | None = None,
         www_authenticate: str | None = None,
+        message_key: str | None = None,
     ) -> None:
         text = self.default_description if description is None else description
         if not set(text) <= _DESCRIPTION_CHARS:
@@ -58,6 +62,8 @@ class OAuthError(Exception):
         self.state = state
         self.redirect_uri = redirect_uri
         self.www_authenticate = www_authenticate
+        self.message_key = message_key
+        """Which localized explanation an error page shows the resident (see locales/)."""
 
     def body(self) -> dict[str, str]:
         body = {"error": self.error}
@@ -156,6 +162,25 @@ class InsufficientScopeError(OAuthError):
 
     error = "insufficient_scope"
     status_code = 403
+
+
+class LoginRequiredError(OAuthError):
+    """The Authorization Server requires End-User authentication (prompt=none cannot be
+    honoured: every sign-in goes to the upstream identity provider)."""
+
+    error = "login_required"
+
+
+class RequestNotSupportedError(OAuthError):
+    """The OP does not support use of the request parameter."""
+
+    error = "request_not_supported"
+
+
+class RequestUriNotSupportedError(OAuthError):
+    """The OP does not support use of the request_uri parameter."""
+
+    error = "request_uri_not_supported"
 
 
 class InvalidRedirectUriError(InvalidRequestError):

@@ -1,0 +1,18 @@
+"""ASGI entry point for `bridge serve` and any ASGI server:
+
+uvicorn --factory bridge.asgi:app_from_environment
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from bridge.app import create_app
+from bridge.logs import configure_logging
+from bridge.settings import Settings
+
+
+def app_from_environment() -> FastAPI:
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

@@ -1,0 +1,317 @@
+"""The sign-in flow across the boundary: where the provider side and the upstream side
+meet (SATOSA's frontend → backend → frontend), through the neutral types of `model.py`.
+
+    /authorize ─▶ start() ─▶ upstream IdP ─▶ upstream_callback() ─▶ consent page
+                                                                      │
+                     client redirect_uri ◀── decide() ◀───────────────┘
+
+Each step takes its state from the store atomically, and every step checks that the
+browser is the one that started the flow (a cookie whose digest the flow state holds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import structlog
+
+from bridge.audit import AuditTrail
+from bridge.claims.mapper import ClaimMapper
+from bridge.claims.policy import release_set
+from bridge.clock import Clock
+from bridge.errors import (
+    AccessDeniedError,
+    InvalidRequestError,
+    OAuthError,
+    ServerError,
+    TemporarilyUnavailableError,
+    UpstreamError,
+    UpstreamFailure,
+)
+from bridge.model import (
+    AuthorizationCode,
+    FlowState,
+    Grant,
+    PendingConsent,
+    UpstreamAuthRequest,
+)
+from bridge.provider.authorize import parse_authorization_request
+from bridge.provider.clients import Client, ClientRegistry
+from bridge.provider.responses import success_redirect
+from bridge.provider.subject import pairwise_subject
+from bridge.store.records import Stores, grant_id_for_code
+from bridge.upstream.base import Connector
+from bridge.wire import SCOPE_OPENID
+
+log = structlog.get_logger(__name__)
+
+_BROWSER_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Browser:
+    browser_id: str | None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    location: str
+    browser_id: str | None = None
+    """A new browser id to set as a cookie, when the browser had none."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerPolicy:
+    issuer: str
+    pairwise_salt: str
+    flow_ttl: int
+    consent_ttl: int
+    code_ttl: int
+    grant_ttl: int
+
+
+def _binding(browser_id: str) -> str:
+    return hashlib.sha256(browser_id.encode()).hexdigest()
+
+
+def _same_browser(browser: Browser, binding: str) -> bool:
+    if browser.browser_id is None:
+        return False
+    return hmac.compare_digest(_binding(browser.browser_id), binding)
+
+
+def _page_error(message_key: str, description: str, detail: str | None = None) -> OAuthError:
+    return InvalidRequestError(description, detail=detail, message_key=message_key)
+
+
+_UPSTREAM_ERRORS: dict[UpstreamFailure, tuple[type[OAuthError], str]] = {
+    UpstreamFailure.CANCELLED: (AccessDeniedError, "The resident cancelled sign-in at iAM Smart"),
+    UpstreamFailure.REJECTED: (AccessDeniedError, "The resident declined the request at iAM Smart"),
+    UpstreamFailure.TIMED_OUT: (AccessDeniedError, "Sign-in at iAM Smart timed out"),
+    UpstreamFailure.CODE_EXPIRED: (
+        AccessDeniedError,
+        "The iAM Smart sign-in expired before it could be completed",
+    ),
+    UpstreamFailure.UNAVAILABLE: (
+        TemporarilyUnavailableError,
+        "iAM Smart is unavailable, please try again later",
+    ),
+    UpstreamFailure.REFUSED: (ServerError, "Sign-in through iAM Smart failed"),
+    UpstreamFailure.PROTOCOL: (ServerError, "Sign-in through iAM Smart failed"),
+}
+
+
+class Broker:
+    def __init__(
+        self,
+        *,
+        policy: BrokerPolicy,
+        clients: ClientRegistry,
+        connectors: Mapping[str, Connector],
+        mapper: ClaimMapper,
+        stores: Stores,
+        clock: Clock,
+        audit: AuditTrail,
+    ) -> None:
+        self._policy = policy
+        self._clients = clients
+        self._connectors = connectors
+        self._mapper = mapper
+        self._stores = stores
+        self._clock = clock
+        self._audit = audit
+
+    @property
+    def supported_scopes(self) -> frozenset[str]:
+        return frozenset({SCOPE_OPENID, *self._mapper.scopes})
+
+    async def start(self, params: Iterable[tuple[str, str]], browser: Browser) -> Redirect:
+        client, request = parse_authorization_request(
+            params, self._clients, supported_scopes=self.supported_scopes
+        )
+        connector = self._connectors[client.upstream]
+        released = release_set(client.allowed_claims, request.scopes, self._mapper)
+        new_browser_id = None
+        browser_id = browser.browser_id
+        if browser_id is None or not _BROWSER_ID.match(browser_id):
+            browser_id = new_browser_id = secrets.token_urlsafe(32)
+        flow = FlowState(
+            flow_id=secrets.token_urlsafe(24),  # 32 chars: iAM Smart allows ≤ 36 [A-Za-z0-9_-]
+            request=request,
+            upstream=connector.name,
+            upstream_fields=self._mapper.source_fields(released),
+            released_claims=tuple(sorted(released)),
+            browser_binding=_binding(browser_id),
+            user_agent=(browser.user_agent or "")[:512] or None,
+            expires_at=self._clock.now() + self._policy.flow_ttl,
+        )
+        await self._stores.flows.put(flow)
+        log.info("signin.started", client_id=client.client_id, upstream=connector.name)
+        location = connector.authorization_url(self._upstream_request(flow))
+        return Redirect(location, browser_id=new_browser_id)
+
+    @staticmethod
+    def _upstream_request(flow: FlowState) -> UpstreamAuthRequest:
+        return UpstreamAuthRequest(
+            state=flow.flow_id,
+            ui_locales=flow.request.ui_locales,
+            user_agent=flow.user_agent,
+            fields=flow.upstream_fields,
+        )
+
+    async def upstream_callback(
+        self, upstream: str, params: Mapping[str, str], browser: Browser
+    ) -> Redirect:
+        connector = self._connectors.get(upstream)
+        if connector is None:
+            raise _page_error("error_unknown_upstream", "Unknown identity provider")
+        state = connector.callback_state(params)
+        flow = await self._stores.flows.take(state) if state else None
+        if flow is None or flow.upstream != upstream:
+            raise _page_error("error_flow_expired", "The sign-in has expired or was completed")
+        if not _same_browser(browser, flow.browser_binding):
+            raise _page_error(
+                "error_browser_mismatch",
+                "The sign-in was started in another browser",
+                detail="flow browser binding mismatch at the upstream callback",
+            )
+        client = self._clients.get(flow.request.client_id)
+        if client is None:
+            raise _page_error("error_unknown_client", "Unknown client")
+        try:
+            identity = await connector.complete(params, self._upstream_request(flow))
+        except UpstreamError as failure:
+            raise self._client_error(failure, flow) from failure
+        now = self._clock.now()
+        claims = self._mapper.map(identity, set(flow.released_claims))
+        session = self._mapper.map(identity, self._mapper.session_claims)
+        pending = PendingConsent(
+            interaction_id=secrets.token_urlsafe(24),
+            request=flow.request,
+            upstream=upstream,
+            browser_binding=flow.browser_binding,
+            csrf_token=secrets.token_urlsafe(32),
+            subject=pairwise_subject(
+                self._policy.pairwise_salt,
+                sector=client.sector,
+                idp=identity.idp,
+                upstream_subject=identity.subject,
+            ),
+            claims=claims,
+            acr=session.get("acr"),
+            auth_time=int(now),
+            expires_at=now + self._policy.consent_ttl,
+        )
+        await self._stores.interactions.put(pending)
+        log.info("signin.upstream_completed", client_id=client.client_id, subject=pending.subject)
+        return Redirect(f"/consent/{pending.interaction_id}")
+
+    def _client_error(self, failure: UpstreamError, flow: FlowState) -> OAuthError:
+        error_class, description = _UPSTREAM_ERRORS[failure.failure]
+        error = error_class(
+            description,
+            detail=f"{failure.failure.value} ({failure.upstream_code}): {failure.detail}",
+            redirect_uri=flow.request.redirect_uri,
+            state=flow.request.state,
+        )
+        level = "warning" if error_class is AccessDeniedError else "error"
+        getattr(log, level)(
+            "signin.upstream_failed",
+            client_id=flow.request.client_id,
+            failure=failure.failure.value,
+            upstream_code=failure.upstream_code,
+            detail=failure.detail,
+        )
+        return error
+
+    async def pending_consent(
+        self, interaction_id: str, browser: Browser
+    ) -> tuple[PendingConsent, Client]:
+        pending = await self._stores.interactions.get(interaction_id)
+        if pending is None:
+            raise _page_error("error_consent_expired", "The consent page has expired")
+        if not _same_browser(browser, pending.browser_binding):
+            raise _page_error(
+                "error_browser_mismatch",
+                "The sign-in was started in another browser",
+                detail="consent browser binding mismatch",
+            )
+        client = self._clients.get(pending.request.client_id)
+        if client is None:
+            raise _page_error("error_unknown_client", "Unknown client")
+        return pending, client
+
+    async def decide(
+        self, interaction_id: str, form: Mapping[str, str], browser: Browser
+    ) -> Redirect:
+        pending, client = await self.pending_consent(interaction_id, browser)
+        if not hmac.compare_digest(form.get("csrf_token", ""), pending.csrf_token):
+            raise _page_error(
+                "error_csrf", "The form could not be verified", detail="consent CSRF token mismatch"
+            )
+        decision = form.get("decision")
+        if decision not in ("allow", "deny"):
+            raise _page_error("error_invalid_request", "Unknown consent decision")
+        if await self._stores.interactions.take(interaction_id) is None:
+            raise _page_error("error_consent_expired", "The consent was already answered")
+        allowed = decision == "allow"
+        await self._audit.consent_decided(
+            subject=pending.subject,
+            client_id=client.client_id,
+            claims=pending.claims.keys(),
+            allowed=allowed,
+        )
+        request = pending.request
+        if not allowed:
+            raise AccessDeniedError(
+                "The resident denied consent",
+                redirect_uri=request.redirect_uri,
+                state=request.state,
+            )
+        code = await self._issue_code(pending)
+        return Redirect(
+            success_redirect(
+                request.redirect_uri, code=code, state=request.state, issuer=self._policy.issuer
+            )
+        )
+
+    async def _issue_code(self, pending: PendingConsent) -> str:
+        now = self._clock.now()
+        code = secrets.token_urlsafe(32)
+        grant_id = grant_id_for_code(code)
+        request = pending.request
+        await self._stores.grants.put(
+            Grant(
+                grant_id=grant_id,
+                client_id=request.client_id,
+                subject=pending.subject,
+                scopes=request.scopes,
+                claims=pending.claims,
+                acr=pending.acr,
+                auth_time=pending.auth_time,
+                expires_at=now + self._policy.code_ttl + self._policy.grant_ttl,
+            )
+        )
+        await self._stores.codes.put(
+            code,
+            AuthorizationCode(
+                client_id=request.client_id,
+                redirect_uri=request.redirect_uri,
+                code_challenge=request.code_challenge,
+                code_challenge_method=request.code_challenge_method,
+                grant_id=grant_id,
+                subject=pending.subject,
+                scopes=request.scopes,
+                nonce=request.nonce,
+                acr=pending.acr,
+                auth_time=pending.auth_time,
+                expires_at=now + self._policy.code_ttl,
+            ),
+        )
+        return code

@@ -1,0 +1,1 @@
+"""Asking the resident what may cross the boundary, and acting on the answer."""

@@ -1,0 +1,67 @@
+"""What the consent page shows: each attribute with its label and a preview of the
+value, masked where the attribute is sensitive, plus the recipient, the purpose and
+the receiving jurisdiction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bridge.claims.mapper import ClaimMapper
+from bridge.model import PendingConsent
+from bridge.provider.clients import Client
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentItem:
+    claim: str
+    label: str
+    preview: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentView:
+    interaction_id: str
+    csrf_token: str
+    client_name: str
+    purpose: str
+    jurisdiction: str
+    items: tuple[ConsentItem, ...]
+
+
+def mask(value: str) -> str:
+    """Keep enough to recognise one's own value, hide enough to be useless to others."""
+    if len(value) <= 4:
+        return "•" * len(value)
+    return value[:2] + "•" * (len(value) - 4) + value[-2:]
+
+
+def _preview(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("formatted") or ", ".join(str(v) for v in value.values()))
+    return str(value)
+
+
+def build_view(
+    pending: PendingConsent, client: Client, mapper: ClaimMapper, locale: str
+) -> ConsentView:
+    items = []
+    for claim in mapper.claims:  # rule order: the order the resident reads
+        if claim not in pending.claims:
+            continue
+        text = _preview(pending.claims[claim])
+        items.append(
+            ConsentItem(
+                claim=claim,
+                label=mapper.label(claim, locale),
+                preview=mask(text) if mapper.is_sensitive(claim) else text,
+            )
+        )
+    return ConsentView(
+        interaction_id=pending.interaction_id,
+        csrf_token=pending.csrf_token,
+        client_name=client.name.get(locale),
+        purpose=client.purpose.get(locale),
+        jurisdiction=client.jurisdiction.get(locale),
+        items=tuple(items),
+    )

@@ -1,0 +1,28 @@
+"""Dependency aliases for route handlers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from bridge.broker import Browser
+from bridge.services import Services
+
+BROWSER_COOKIE = "bridge_browser"
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def get_browser(request: Request) -> Browser:
+    return Browser(
+        browser_id=request.cookies.get(BROWSER_COOKIE),
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+BrowserDep = Annotated[Browser, Depends(get_browser)]

@@ -1,0 +1,70 @@
+"""The one place where errors become responses (node-oidc-provider's error_handler).
+
+API endpoints (token, userinfo) answer RFC 6749 §5.2 JSON; browser endpoints redirect
+to the client only when the error carries a verified redirect_uri, and otherwise show
+the resident a page. Internal detail goes to the log, never to the client.
+"""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import FastAPI, Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from bridge.errors import OAuthError
+from bridge.http.pages import Pages
+from bridge.i18n import negotiate
+from bridge.provider.responses import error_redirect
+from bridge.wire import NO_STORE_HEADERS
+
+log = structlog.get_logger("bridge.http")
+
+JSON_ERRORS = "json"
+
+
+def json_errors(request: Request) -> None:
+    """Dependency marking a router whose errors are answered in JSON."""
+    request.state.error_style = JSON_ERRORS
+
+
+def _log(request: Request, error: OAuthError) -> None:
+    event = log.error if error.status_code >= 500 else log.info
+    event(
+        "oauth.error",
+        path=request.url.path,
+        error=error.error,
+        description=error.description,
+        detail=error.detail,
+    )
+
+
+def render_error(request: Request, error: OAuthError, pages: Pages, issuer: str) -> Response:
+    _log(request, error)
+    if getattr(request.state, "error_style", None) == JSON_ERRORS:
+        headers = dict(NO_STORE_HEADERS)
+        if error.www_authenticate:
+            headers["WWW-Authenticate"] = error.www_authenticate
+        return JSONResponse(error.body(), status_code=error.status_code, headers=headers)
+    if error.redirect_uri is not None:
+        status = 303 if request.method == "POST" else 302
+        response = RedirectResponse(error_redirect(error, issuer=issuer), status_code=status)
+        response.headers.update(NO_STORE_HEADERS)
+        return response
+    locale = negotiate(accept_language=request.headers.get("accept-language"))
+    status = error.status_code if error.status_code >= 500 else 400
+    return pages.render(
+        "error.html",
+        locale=locale,
+        status_code=status,
+        message_key=error.message_key or ("error_server" if status >= 500 else "error_generic"),
+        error=error.error,
+        request_id=getattr(request.state, "request_id", None),
+    )
+
+
+def install_error_handlers(app: FastAPI, pages: Pages, issuer: str) -> None:
+    async def on_oauth_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, OAuthError)  # noqa: S101 - registered for OAuthError only
+        return render_error(request, exc, pages, issuer)
+
+    app.add_exception_handler(OAuthError, on_oauth_error)

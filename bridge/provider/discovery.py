@@ -1,0 +1,57 @@
+"""OpenID Provider metadata (OIDC Discovery §3, RFC 8414 §2, RFC 9207 §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from bridge.wire import (
+    AUTH_CLIENT_SECRET_BASIC,
+    AUTH_CLIENT_SECRET_POST,
+    GRANT_AUTHORIZATION_CODE,
+    PKCE_S256,
+    RESPONSE_TYPE_CODE,
+)
+
+PROTOCOL_CLAIMS = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "at_hash")
+UI_LOCALES = ("en", "zh-Hant", "zh-Hans")
+
+
+def endpoint(issuer: str, path: str) -> str:
+    return f"{issuer}{path}"
+
+
+def openid_configuration(
+    issuer: str,
+    *,
+    scopes: Iterable[str],
+    claims: Iterable[str],
+    signing_algs: Iterable[str],
+    acr_values: Iterable[str],
+) -> dict[str, Any]:
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": endpoint(issuer, "/authorize"),
+        "token_endpoint": endpoint(issuer, "/token"),
+        "userinfo_endpoint": endpoint(issuer, "/userinfo"),
+        "jwks_uri": endpoint(issuer, "/jwks.json"),
+        "response_types_supported": [RESPONSE_TYPE_CODE],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": [GRANT_AUTHORIZATION_CODE],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": sorted(set(signing_algs)),
+        "token_endpoint_auth_methods_supported": [
+            AUTH_CLIENT_SECRET_BASIC,
+            AUTH_CLIENT_SECRET_POST,
+        ],
+        "code_challenge_methods_supported": [PKCE_S256],
+        "scopes_supported": sorted(set(scopes)),
+        "claims_supported": sorted({*PROTOCOL_CLAIMS, *claims}),
+        "claims_locales_supported": list(UI_LOCALES),
+        "ui_locales_supported": list(UI_LOCALES),
+        "acr_values_supported": sorted(set(acr_values)),
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": True,
+    }

@@ -1,0 +1,36 @@
+"""Everything a request handler may use, built once by `create_app` (the composition
+root) and reached through `request.app.state.services`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bridge.broker import Broker
+from bridge.claims.mapper import ClaimMapper
+from bridge.clock import Clock
+from bridge.http.pages import Pages
+from bridge.provider.clients import ClientRegistry
+from bridge.provider.token import TokenEndpoint
+from bridge.settings import Settings
+from bridge.signing.keyset import KeySet
+from bridge.store.records import Stores
+from bridge.tokens.verifier import AccessTokenVerifier
+from bridge.upstream.base import Connector
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    clients: ClientRegistry
+    keys: Callable[[], KeySet]
+    stores: Stores
+    mapper: ClaimMapper
+    connectors: Mapping[str, Connector]
+    broker: Broker
+    token_endpoint: TokenEndpoint
+    verifier: AccessTokenVerifier
+    pages: Pages
+    discovery: dict[str, Any]
