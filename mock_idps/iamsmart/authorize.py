@@ -1,0 +1,143 @@
+"""The browser side of iAM Smart sign-in: `getQR`, the QR page and the resident's decision
+(protocols.md §1.4, §1.5, §7.1).
+
+Every invalid getQR request gets an error page with its D-code; the mock redirects only
+to a redirectURI registered for the client, and only from a ticket that passed every check.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import QueryParams
+from starlette.responses import RedirectResponse, Response
+
+from mock_idps.iamsmart import codes
+from mock_idps.iamsmart.codes import IamSmartError
+from mock_idps.iamsmart.config import DEFAULT_LANG, LANGS, SOURCES
+from mock_idps.iamsmart.pages import Pages
+from mock_idps.iamsmart.state import IamSmartState, QrTicket
+
+_STATE = re.compile(r"[A-Za-z0-9_-]{1,36}")
+_PARAMETERS = (
+    "clientID",
+    "responseType",
+    "source",
+    "redirectURI",
+    "scope",
+    "lang",
+    "state",
+    "brokerPage",
+)
+_FAILURES = {
+    "reject": codes.USER_REJECTED,
+    "cancel": codes.USER_CANCELLED,
+    "timeout": codes.AUTH_TIMEOUT,
+}
+
+
+def _required(params: QueryParams, name: str) -> str:
+    value = params.get(name)
+    if value is None:
+        raise IamSmartError(codes.PARAMETER_MISSING, name)
+    if value == "":
+        raise IamSmartError(codes.PARAMETER_EMPTY, name)
+    return value
+
+
+def check_get_qr(state: IamSmartState, params: QueryParams) -> QrTicket:
+    """Validate a getQR request in the order of §7.1; raise the first failure's D-code."""
+    for name in _PARAMETERS:
+        if len(params.getlist(name)) > 1:
+            raise IamSmartError(codes.PARAMETER_INVALID, name)
+    if _required(params, "responseType") != "code":
+        raise IamSmartError(codes.PARAMETER_INVALID, "responseType")
+    client = state.clients.get(_required(params, "clientID"))
+    if client is None:
+        raise IamSmartError(codes.CLIENT_UNKNOWN, "clientID")
+    redirect_uri = _required(params, "redirectURI")
+    if redirect_uri not in client.redirectURIs:
+        raise IamSmartError(codes.REDIRECT_URI_NOT_REGISTERED, "redirectURI")
+    scope = tuple(s for s in _required(params, "scope").split(" ") if s)
+    if not scope or not set(scope) <= set(client.scopes):
+        raise IamSmartError(codes.INSUFFICIENT_SCOPE, "scope")
+    source = _required(params, "source")
+    if source not in SOURCES or source not in client.sources:
+        raise IamSmartError(codes.UNSUPPORTED_SOURCE, "source")
+    flow_state = params.get("state")
+    if flow_state is not None and not _STATE.fullmatch(flow_state):
+        raise IamSmartError(codes.PARAMETER_INVALID, "state")
+    lang = params.get("lang", DEFAULT_LANG)
+    if lang not in LANGS:
+        raise IamSmartError(codes.PARAMETER_INVALID, "lang")
+    if params.get("brokerPage", "false") not in ("true", "false"):
+        raise IamSmartError(codes.PARAMETER_INVALID, "brokerPage")
+    return QrTicket(
+        client_id=client.clientID,
+        redirect_uri=redirect_uri,
+        scope=scope,
+        state=flow_state,
+        lang=lang,
+        source=source,
+        created_at=state.clock(),
+    )
+
+
+def callback_url(ticket: QrTicket, **params: str) -> str:
+    if ticket.state is not None:
+        params["state"] = ticket.state
+    separator = "&" if "?" in ticket.redirect_uri else "?"
+    return ticket.redirect_uri + separator + urlencode(params)
+
+
+def build_router(state: IamSmartState, pages: Pages) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/api/v1/auth/getQR")
+    async def get_qr(request: Request) -> Response:
+        state.calls["getQR"] += 1
+        lang = request.query_params.get("lang")
+        try:
+            ticket = check_get_qr(state, request.query_params)
+        except IamSmartError as error:
+            return pages.error(error, lang)
+        ticket_id = state.new_ticket(ticket)
+        return pages.render(
+            "qr.html",
+            ticket.lang,
+            client_id=ticket.client_id,
+            scopes=ticket.scope,
+            ticket_id=ticket_id,
+            action=f"/api/v1/auth/qr/{ticket_id}",
+            personas=list(state.personas.values()),
+        )
+
+    @router.post("/api/v1/auth/qr/{ticket_id}")
+    async def decide(ticket_id: str, request: Request) -> Response:
+        """What the resident does in the app, simulated by a form on the QR page."""
+        ticket = state.tickets.get(ticket_id)
+        if ticket is None:
+            return pages.error(IamSmartError(codes.QR_EXPIRED, "ticketID"), None)
+        if ticket.consumed:
+            return pages.error(IamSmartError(codes.QR_CONSUMED, "ticketID"), ticket.lang)
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        action = form.get("action", [""])[0]
+        persona_id = form.get("persona", [""])[0]
+        if action != "approve" and action not in _FAILURES:
+            return pages.error(IamSmartError(codes.PARAMETER_INVALID, "action"), ticket.lang)
+        if persona_id not in state.personas:
+            return pages.error(IamSmartError(codes.PARAMETER_INVALID, "persona"), ticket.lang)
+        ticket.consumed = True
+        if state.clock() - ticket.created_at > state.settings.qr_ticket_ttl_seconds:
+            # The redirectURI was verified when the ticket was made, so the resident can
+            # be sent back with the timeout rather than stranded on a dead page.
+            return RedirectResponse(callback_url(ticket, error_code=codes.AUTH_TIMEOUT), 302)
+        if action in _FAILURES:
+            return RedirectResponse(callback_url(ticket, error_code=_FAILURES[action]), 302)
+        state.touch_persona(persona_id)
+        code = state.new_code(ticket, persona_id)
+        return RedirectResponse(callback_url(ticket, code=code), 302)
+
+    return router
