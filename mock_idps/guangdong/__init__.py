@@ -1,0 +1,16 @@
+"""Mock of Guangdong's Unified Identity Authentication Platform (广东省统一身份认证平台).
+
+Two roles, as in DESIGN §2.1 and protocols.md §7.2:
+
+- an OpenID Connect client of the bridge, through which a Hong Kong resident signs in
+  with iAM Smart and binds that identity to a pre-seeded Guangdong account by the
+  number of their Mainland Travel Permit (回乡证);
+- the platform's own OAuth2 dialect (`/tif/sso/connect/page/oauth2/...`) for its portals.
+
+It never imports `bridge`: it knows the bridge only through OIDC and configuration.
+"""
+
+from mock_idps.guangdong.app import create_app
+from mock_idps.guangdong.config import GuangdongConfig, load_config
+
+__all__ = ["GuangdongConfig", "create_app", "load_config"]

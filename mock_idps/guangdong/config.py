@@ -1,0 +1,146 @@
+"""Configuration of the mock Guangdong platform (`config.yaml`, validated at start-up).
+
+The same file serves the demo (loopback URLs), docker compose and tests: every value
+that differs between them comes from a `${VAR:-default}` substitution.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from mock_idps._config import load_yaml
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_CONFIG_PATH = PACKAGE_DIR / "config.yaml"
+DEFAULT_ACCOUNTS_PATH = PACKAGE_DIR / "accounts.yaml"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http(s) URL")
+    return value.rstrip("/")
+
+
+class BridgeSettings(_Model):
+    """This platform as an OpenID Connect client of the bridge."""
+
+    issuer: str = Field(description="The bridge's issuer, exactly as in its ID tokens.")
+    internal_url: str = Field(
+        default="",
+        description=(
+            "Base URL for back-channel calls (discovery, token, userinfo, JWKS) when the "
+            "bridge is reached under another name from here than from the browser."
+        ),
+    )
+    client_id: str
+    client_secret: SecretStr
+    scopes: str = "openid profile phone email"
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_is_url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @field_validator("internal_url")
+    @classmethod
+    def _internal_is_url_or_empty(cls, value: str) -> str:
+        return _http_url(value) if value else ""
+
+    @field_validator("scopes")
+    @classmethod
+    def _openid_scope(cls, value: str) -> str:
+        if "openid" not in value.split():
+            raise ValueError("must include openid")
+        return value
+
+
+class PortalClient(_Model):
+    """A portal that signs its users in through this platform's own OAuth2 dialect."""
+
+    client_id: str
+    client_secret: SecretStr
+    redirect_uris: tuple[str, ...] = Field(min_length=1)
+    name: str = ""
+
+
+class Lifetimes(_Model):
+    """Seconds."""
+
+    session: int = Field(default=1800, gt=0)
+    login_flow: int = Field(default=600, gt=0, description="iAM Smart sign-in in progress")
+    binding: int = Field(default=600, gt=0, description="the 回乡证 form after sign-in")
+    portal_code: int = Field(default=300, gt=0)
+    portal_access_token: int = Field(default=1800, gt=0)
+    discovery_cache: int = Field(default=300, gt=0)
+
+
+class GuangdongConfig(_Model):
+    public_url: str
+    bridge: BridgeSettings
+    portal_clients: tuple[PortalClient, ...] = ()
+    lifetimes: Lifetimes = Lifetimes()
+    test_controls: bool = False
+    session_secret: SecretStr = Field(description="Key for CSRF tokens; at least 32 characters.")
+    accounts_file: Path = DEFAULT_ACCOUNTS_PATH
+    binding_attempts: int = Field(default=5, gt=0, description="wrong 回乡证 entries per sign-in")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_is_url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @field_validator("session_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_portal_ids(self) -> GuangdongConfig:
+        ids = [client.client_id for client in self.portal_clients]
+        if len(ids) != len(set(ids)):
+            raise ValueError("portal client_id values must be unique")
+        return self
+
+    @property
+    def oidc_redirect_uri(self) -> str:
+        return f"{self.public_url}/oidc/callback"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    def portal_client(self, client_id: str) -> PortalClient | None:
+        return next((c for c in self.portal_clients if c.client_id == client_id), None)
+
+    def uses_development_secrets(self) -> bool:
+        secrets = [self.bridge.client_secret, self.session_secret]
+        secrets += [client.client_secret for client in self.portal_clients]
+        return any("CHANGE-ME" in s.get_secret_value() for s in secrets)
+
+
+def parse_config(tree: Mapping[str, Any], base_dir: Path = PACKAGE_DIR) -> GuangdongConfig:
+    data = dict(tree)
+    accounts = data.get("accounts_file")
+    # A relative accounts file is next to the config file, not the working directory.
+    if accounts and not Path(accounts).is_absolute():
+        data["accounts_file"] = base_dir / accounts
+    return GuangdongConfig.model_validate(data)
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> GuangdongConfig:
+    path = path or DEFAULT_CONFIG_PATH
+    tree = load_yaml(path, os.environ if env is None else env)
+    if not isinstance(tree, dict):
+        raise ValueError(f"{path}: expected a mapping at the top level")
+    return parse_config(tree, path.resolve().parent)

@@ -1,0 +1,98 @@
+"""HTTP face of the platform's OAuth2 dialect (`dialect.py`) for its portals.
+
+Paths mirror the observed `tif` deployment, with the older `/pscp/...` aliases
+(protocols.md §2.2).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from mock_idps.guangdong.dialect import AuthorizeRejected, TokenError
+from mock_idps.guangdong.forms import BadForm, Params, clear_cookie, form_lists, query_lists
+from mock_idps.guangdong.sessions import SESSION_COOKIE
+from mock_idps.guangdong.web import locale_of, login_page, platform_of
+
+_PREFIXES = ("/tif/sso/connect/page/oauth2", "/pscp/sso/connect/page/oauth2")
+_JSON_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+async def authorize(request: Request) -> Response:
+    platform = platform_of(request)
+    try:
+        portal_request = platform.portal.check_authorize(query_lists(request))
+    except AuthorizeRejected as exc:
+        return platform.pages.message(
+            request,
+            locale=locale_of(request),
+            page="error",
+            title_key="portal.error.title",
+            heading_key="portal.error.heading",
+            message_key=exc.message_key,
+            error_reason=exc.message_key.rsplit(".", 1)[-1],
+            status_code=400,
+        )
+    signed_in = platform.session(request.cookies.get(SESSION_COOKIE))
+    if signed_in is not None:
+        target = platform.portal_redirect(portal_request, signed_in[0])
+        return RedirectResponse(target, status_code=302, headers={"Cache-Control": "no-store"})
+    client = platform.config.portal_client(portal_request.client_id)
+    return login_page(
+        request,
+        resume=platform.remember_portal_request(portal_request),
+        portal_name=client.name if client else "",
+    )
+
+
+async def access_token(request: Request) -> Response:
+    params: Params = query_lists(request)
+    if request.method == "POST":
+        try:
+            for name, values in (await form_lists(request)).items():
+                params.setdefault(name, []).extend(values)
+        except BadForm:
+            error = TokenError("invalid_request", "body must be a small urlencoded form")
+            return JSONResponse(error.body(), status_code=400, headers=_JSON_HEADERS)
+    try:
+        body = platform_of(request).portal.redeem(params)
+    except TokenError as error:
+        return JSONResponse(error.body(), status_code=400, headers=_JSON_HEADERS)
+    return JSONResponse(body, headers=_JSON_HEADERS)
+
+
+async def tokeninfo(request: Request) -> Response:
+    token = request.query_params.get("access_token")
+    body = platform_of(request).portal.tokeninfo(token)
+    return JSONResponse(body, headers=_JSON_HEADERS)
+
+
+async def sso_logout(request: Request) -> Response:
+    platform = platform_of(request)
+    platform.sign_out(request.cookies.get(SESSION_COOKIE))
+    target = platform.portal.logout_target(request.query_params.get("redirect_uri"))
+    response: Response
+    if target is not None:
+        response = RedirectResponse(target, status_code=302)
+    else:
+        response = platform.pages.message(
+            request,
+            locale=locale_of(request),
+            page="signed-out",
+            title_key="signed_out.title",
+            heading_key="signed_out.heading",
+        )
+    clear_cookie(response, SESSION_COOKIE, secure=platform.config.secure_cookies)
+    return response
+
+
+def portal_routes() -> APIRouter:
+    router = APIRouter()
+    for prefix in _PREFIXES:
+        router.add_api_route(f"{prefix}/authorize", authorize, methods=["GET"])
+        router.add_api_route(f"{prefix}/access_token", access_token, methods=["GET", "POST"])
+        router.add_api_route(f"{prefix}/tokeninfo", tokeninfo, methods=["GET"])
+    # The older deployment's authorize URL ends in a slash.
+    router.add_api_route(f"{_PREFIXES[1]}/authorize/", authorize, methods=["GET"])
+    router.add_api_route("/_tif_sso_logout_/", sso_logout, methods=["GET"])
+    return router
