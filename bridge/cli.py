@@ -20,8 +20,10 @@ app = typer.Typer(
 )
 clients_app = typer.Typer(help="Downstream clients.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration files.", no_args_is_help=True)
+keys_app = typer.Typer(help="Signing keys and the iAM Smart KEK.", no_args_is_help=True)
 app.add_typer(clients_app, name="clients")
 app.add_typer(config_app, name="config")
+app.add_typer(keys_app, name="keys")
 
 
 def _fail(error: BridgeError) -> None:
@@ -97,6 +99,21 @@ def new_secret() -> None:
     secret = secrets.token_urlsafe(32)
     typer.echo(f"client_secret:         {secret}")
     typer.echo(f"client_secret_sha256:  {secret_digest(secret)}")
+
+
+@keys_app.command("init-dev")
+def keys_init_dev(
+    keys_dir: Annotated[Path, typer.Option(help="Key directory.")] = Path("keys"),
+) -> None:
+    """Create marked development keys where none exist (demo and docker compose only)."""
+    from bridge.clock import SystemClock
+    from bridge.signing.storage import ensure_development_keys
+
+    created = ensure_development_keys(keys_dir, SystemClock())
+    for item in created:
+        typer.echo(f"created development {item} in {keys_dir}")
+    if not created:
+        typer.echo(f"{keys_dir} already has keys; nothing created")
 
 
 def main() -> None:

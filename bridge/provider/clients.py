@@ -101,7 +101,6 @@ class _ClientsFile(BaseModel):
     clients: list[Client]
 
 
-
 def load_clients(path: Path, env: Mapping[str, str]) -> tuple[ClientRegistry, list[str]]:
     tree, problems = read_yaml(path, env)
     if tree is None:

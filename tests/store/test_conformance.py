@@ -79,9 +79,7 @@ async def test_swap_replaces_only_an_existing_value(backend: KeyValueBackend) ->
 async def test_two_concurrent_takes_exactly_one_wins(stores: Stores) -> None:
     for round_ in range(20):
         await stores.flows.put(a_flow(f"race-{round_}"))
-        results = await asyncio.gather(
-            *(stores.flows.take(f"race-{round_}") for _ in range(8))
-        )
+        results = await asyncio.gather(*(stores.flows.take(f"race-{round_}") for _ in range(8)))
         assert sum(r is not None for r in results) == 1
 
 
@@ -181,7 +179,7 @@ async def test_sealed_record_moved_to_another_key_does_not_open(
     await backend.put("bridge:flow:forged", raw, 60)
     try:
         await stores.flows.take("forged")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         assert "failed authentication" in str(exc)
     else:
         raise AssertionError("a record under another key must not open")

@@ -1,0 +1,15 @@
+# One image for the bridge and both mock identity providers.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY bridge ./bridge
+COPY mock_idps ./mock_idps
+RUN pip install . && useradd --system --uid 10001 bridge
+COPY config ./config
+
+USER bridge
+EXPOSE 8000
+CMD ["bridge", "serve", "--port", "8000"]
