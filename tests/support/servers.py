@@ -72,3 +72,18 @@ def serving(app: Any, sock: socket.socket | None = None) -> Iterator[RunningServ
         yield running
     finally:
         running.stop()
+
+
+@contextlib.contextmanager
+def serving_all(*apps_and_sockets: tuple[Any, socket.socket]) -> Iterator[list[RunningServer]]:
+    """Start several servers, and stop them all at once (each takes ~0.2 s to stop)."""
+    running: list[RunningServer] = []
+    try:
+        for app, sock in apps_and_sockets:
+            running.append(start_server(app, sock))
+        yield running
+    finally:
+        for server in running:
+            server.server.should_exit = True
+        for server in running:
+            server.thread.join(timeout=10)

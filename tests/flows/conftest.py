@@ -1,0 +1,155 @@
+"""The whole chain on loopback: mock Guangdong platform → bridge → mock iAM Smart,
+each a real HTTP server, the bridge on the private redis-server (or the memory store).
+
+Each system has its own clock, so a test can age one of them (an iAM Smart code, a
+bridge code) without touching the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from bridge.app import create_app
+from bridge.clock import ManualClock
+from bridge.settings import Settings
+from bridge.signing.storage import KEK_FILE, KEK_PUBLIC_FILE, ensure_development_keys
+from bridge.store.memory import MemoryBackend
+from mock_idps.guangdong import app as guangdong_app
+from mock_idps.guangdong.config import load_config as load_guangdong_config
+from mock_idps.iamsmart import create_app as create_iamsmart
+from mock_idps.iamsmart.config import load_config as load_iamsmart_config
+from tests.support.servers import bind_loopback, serving_all, url_of
+
+REPO = Path(__file__).resolve().parents[2]
+START = 1_800_000_000.0
+
+
+@dataclass
+class Chain:
+    bridge: str
+    iamsmart: str
+    guangdong: str
+    bridge_clock: ManualClock
+    iamsmart_clock: ManualClock
+    guangdong_clock: ManualClock
+    bridge_app: Any
+    iamsmart_app: Any
+    guangdong_app: Any
+    keys_dir: Path
+    upstream_requests: list[httpx.Request] = field(default_factory=list)
+
+    @property
+    def iamsmart_state(self) -> Any:
+        return self.iamsmart_app.state.iamsmart
+
+    @property
+    def guangdong_state(self) -> Any:
+        return self.guangdong_app.state.guangdong
+
+
+class ClosesClientOnShutdown:
+    """Closes an HTTP client inside the server's own event loop when the server stops
+    (its connections belong to that loop)."""
+
+    def __init__(self, app: Any, client: httpx.AsyncClient) -> None:
+        self.app = app
+        self.client = client
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def receive_then_close() -> Any:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                await self.client.aclose()
+            return message
+
+        await self.app(scope, receive_then_close, send)
+
+
+@contextmanager
+def running_chain(
+    tmp_path: Path,
+    redis_url: str | None,
+    *,
+    env_overrides: dict[str, str] | None = None,
+    bridge_env: dict[str, str] | None = None,
+    settings_overrides: dict[str, Any] | None = None,
+) -> Iterator[Chain]:
+    sockets = [bind_loopback() for _ in range(3)]
+    bridge_url, iamsmart_url, guangdong_url = (url_of(s) for s in sockets)
+    keys_dir = tmp_path / "keys"
+    clocks = [ManualClock(START) for _ in range(3)]
+    ensure_development_keys(keys_dir, clocks[0])
+    env = {
+        "BRIDGE_ISSUER": bridge_url,
+        "IAMSMART_PUBLIC_URL": iamsmart_url,
+        "IAMSMART_API_URL": iamsmart_url,
+        "GUANGDONG_PUBLIC_URL": guangdong_url,
+        "IAMSMART_KEK_PUBLIC_KEY_FILE": str(keys_dir / KEK_PUBLIC_FILE),
+        "IAMSMART_KEK_PRIVATE_KEY_FILE": str(keys_dir / KEK_FILE),
+        "IAMSMART_TEST_CONTROLS": "true",
+        "GUANGDONG_TEST_CONTROLS": "true",
+        **(env_overrides or {}),
+    }
+    if redis_url is not None:
+        redis.Redis.from_url(redis_url).flushdb()  # the tests' own server, never a shared one
+    recorded: list[httpx.Request] = []
+
+    async def record(request: httpx.Request) -> None:
+        recorded.append(request)
+
+    upstream_http = httpx.AsyncClient(timeout=10, event_hooks={"request": [record]})
+    settings = Settings(
+        env="development",
+        issuer=bridge_url,
+        redis_url=redis_url,
+        keys_dir=keys_dir,
+        clients_file=REPO / "tests/flows/clients.yaml",
+        upstreams_file=REPO / "config/upstreams.yaml",
+        claims_file=REPO / "config/claims/iamsmart-to-guangdong.yaml",
+        **(settings_overrides or {}),
+    )
+    bridge = create_app(
+        settings,
+        clock=clocks[0],
+        env={**env, **(bridge_env or {})},
+        http=upstream_http,
+        backend=None if redis_url else MemoryBackend(clocks[0]),
+    )
+    iamsmart = create_iamsmart(load_iamsmart_config(env=env), clock=clocks[1].now)
+    guangdong = guangdong_app.create_app(load_guangdong_config(env=env), clock=clocks[2].now)
+    with serving_all(
+        (iamsmart, sockets[1]),
+        (guangdong, sockets[2]),
+        (ClosesClientOnShutdown(bridge, upstream_http), sockets[0]),
+    ):
+        yield Chain(
+            bridge=bridge_url,
+            iamsmart=iamsmart_url,
+            guangdong=guangdong_url,
+            bridge_clock=clocks[0],
+            iamsmart_clock=clocks[1],
+            guangdong_clock=clocks[2],
+            bridge_app=bridge,
+            iamsmart_app=iamsmart,
+            guangdong_app=guangdong,
+            keys_dir=keys_dir,
+            upstream_requests=recorded,
+        )
+
+
+@pytest.fixture
+def chain(tmp_path: Path, redis_url: str) -> Iterator[Chain]:
+    with running_chain(tmp_path, redis_url) as running:
+        yield running
