@@ -17,8 +17,8 @@ from bridge.audit import AuditTrail, LogAuditTrail
 from bridge.broker import Broker, BrokerPolicy
 from bridge.claims.mapper import ClaimMapper
 from bridge.clock import Clock, SystemClock
-from bridge.configuration import load_configuration
-from bridge.errors import ConfigError
+from bridge.configuration import Configuration, load_configuration
+from bridge.errors import ConfigError, SigningKeyError
 from bridge.http.errors import install_error_handlers, render_error
 from bridge.http.middleware import RequestContextMiddleware
 from bridge.http.pages import Pages
@@ -41,14 +41,25 @@ from bridge.upstream.registry import build_connectors
 log = structlog.get_logger(__name__)
 
 
-def _keys(settings: Settings) -> KeySet:
-    keyset = load_keyset(settings.keys_dir)
-    if keyset.has_development_keys and not settings.development:
-        raise ConfigError(
-            "signing keys",
-            [f"{settings.keys_dir} holds development keys, refused outside development"],
-        )
-    return keyset
+def _load_everything(settings: Settings, env: Mapping[str, str]) -> tuple[Configuration, KeySet]:
+    """Configuration files and keys, with the problems of both reported together."""
+    problems: list[str] = []
+    config = keyset = None
+    try:
+        config = load_configuration(settings, env)
+    except ConfigError as exc:
+        problems += exc.problems
+    try:
+        keyset = load_keyset(settings.keys_dir)
+        if keyset.has_development_keys and not settings.development:
+            problems.append(
+                f"{settings.keys_dir} holds development keys, refused outside development"
+            )
+    except SigningKeyError as exc:
+        problems.append(str(exc))
+    if problems or config is None or keyset is None:
+        raise ConfigError("start-up", problems)
+    return config, keyset
 
 
 def create_app(
@@ -61,8 +72,7 @@ def create_app(
     audit: AuditTrail | None = None,
 ) -> FastAPI:
     clock = clock or SystemClock()
-    config = load_configuration(settings, os.environ if env is None else env)
-    keyset = _keys(settings)
+    config, keyset = _load_everything(settings, os.environ if env is None else env)
     if backend is None:
         backend = (
             RedisBackend.from_url(settings.redis_url)
