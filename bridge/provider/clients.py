@@ -96,21 +96,21 @@ class ClientRegistry:
         return len(self._clients)
 
 
-class _ClientsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    clients: list[Client]
-
-
 def load_clients(path: Path, env: Mapping[str, str]) -> tuple[ClientRegistry, list[str]]:
+    """Each client is validated on its own, so one broken entry hides no other's problems."""
     tree, problems = read_yaml(path, env)
     if tree is None:
         return ClientRegistry({}), problems
-    try:
-        parsed = _ClientsFile.model_validate(tree)
-    except ValidationError as exc:
-        return ClientRegistry({}), problems + describe_validation_error(exc, str(path))
+    entries = tree.get("clients") if isinstance(tree, dict) else None
+    if not isinstance(entries, list):
+        return ClientRegistry({}), [*problems, f"{path}: expected a list under 'clients'"]
     clients: dict[str, Client] = {}
-    for client in parsed.clients:
+    for index, entry in enumerate(entries):
+        try:
+            client = Client.model_validate(entry)
+        except ValidationError as exc:
+            problems += describe_validation_error(exc, f"{path}: clients.{index}")
+            continue
         if client.client_id in clients:
             problems.append(f"{path}: client_id {client.client_id!r} is registered twice")
         clients[client.client_id] = client
