@@ -80,14 +80,29 @@ def _binding(browser_id: str) -> str:
     return hashlib.sha256(browser_id.encode()).hexdigest()
 
 
-def _same_browser(browser: Browser, binding: str) -> bool:
-    if browser.browser_id is None:
-        return False
-    return hmac.compare_digest(_binding(browser.browser_id), binding)
-
-
 def _page_error(message_key: str, description: str, detail: str | None = None) -> OAuthError:
     return InvalidRequestError(description, detail=detail, message_key=message_key)
+
+
+def _require_same_browser(browser: Browser, binding: str, step: str) -> None:
+    """Login CSRF guard: a step may only be completed by the browser that started it."""
+    same = browser.browser_id is not None and hmac.compare_digest(
+        _binding(browser.browser_id), binding
+    )
+    if not same:
+        raise _page_error(
+            "error_browser_mismatch",
+            "The sign-in was started in another browser",
+            detail=f"browser binding mismatch at {step}",
+        )
+
+
+def _require_client(clients: ClientRegistry, client_id: str) -> Client:
+    """The client may have been removed from the configuration since the flow began."""
+    client = clients.get(client_id)
+    if client is None:
+        raise _page_error("error_unknown_client", "Unknown client")
+    return client
 
 
 _UPSTREAM_ERRORS: dict[UpstreamFailure, tuple[type[OAuthError], str]] = {
@@ -175,15 +190,8 @@ class Broker:
         flow = await self._stores.flows.take(state) if state else None
         if flow is None or flow.upstream != upstream:
             raise _page_error("error_flow_expired", "The sign-in has expired or was completed")
-        if not _same_browser(browser, flow.browser_binding):
-            raise _page_error(
-                "error_browser_mismatch",
-                "The sign-in was started in another browser",
-                detail="flow browser binding mismatch at the upstream callback",
-            )
-        client = self._clients.get(flow.request.client_id)
-        if client is None:
-            raise _page_error("error_unknown_client", "Unknown client")
+        _require_same_browser(browser, flow.browser_binding, "the upstream callback")
+        client = _require_client(self._clients, flow.request.client_id)
         try:
             identity = await connector.complete(params, self._upstream_request(flow))
         except UpstreamError as failure:
@@ -236,16 +244,8 @@ class Broker:
         pending = await self._stores.interactions.get(interaction_id)
         if pending is None:
             raise _page_error("error_consent_expired", "The consent page has expired")
-        if not _same_browser(browser, pending.browser_binding):
-            raise _page_error(
-                "error_browser_mismatch",
-                "The sign-in was started in another browser",
-                detail="consent browser binding mismatch",
-            )
-        client = self._clients.get(pending.request.client_id)
-        if client is None:
-            raise _page_error("error_unknown_client", "Unknown client")
-        return pending, client
+        _require_same_browser(browser, pending.browser_binding, "consent")
+        return pending, _require_client(self._clients, pending.request.client_id)
 
     async def decide(
         self, interaction_id: str, form: Mapping[str, str], browser: Browser

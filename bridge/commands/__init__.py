@@ -1,0 +1,13 @@
+"""Sub-commands of `bridge`, one module per group (hydra's one-file-per-command CLI)."""
+
+from __future__ import annotations
+
+import typer
+
+from bridge.errors import BridgeError
+
+
+def fail(error: BridgeError) -> None:
+    """Report a configuration or key problem and exit with status 2."""
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(code=2)

@@ -1,0 +1,23 @@
+"""`bridge config …`: configuration files."""
+
+from __future__ import annotations
+
+import typer
+
+from bridge.commands import fail
+from bridge.errors import BridgeError
+
+app = typer.Typer(help="Configuration files.", no_args_is_help=True)
+
+
+@app.command("check")
+def check() -> None:
+    """Validate every configuration file and key, reporting all problems at once."""
+    from bridge.app import create_app
+    from bridge.settings import Settings
+
+    try:
+        create_app(Settings())
+    except BridgeError as error:
+        fail(error)
+    typer.echo("configuration OK")
