@@ -1,4 +1,6 @@
-"""Structured logs: one JSON object per line, with the request id bound per request.
+"""Structured logs: one JSON object per line on stderr, with the request id bound per
+request. Records from the standard `logging` module (uvicorn, libraries, modules that
+use it) are rendered the same way, so an operator parses one format.
 
 Log events name identifiers (client ids, pairwise subjects, grant ids), never personal
 data values; that is a rule for every call site, checked by the log-capture tests.
@@ -13,26 +15,50 @@ from typing import Literal
 import orjson
 import structlog
 
+_SHARED: list[structlog.types.Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
+
+def _renderer(fmt: Literal["json", "console"]) -> structlog.types.Processor:
+    if fmt == "json":
+        return structlog.processors.JSONRenderer(serializer=lambda o, **_: orjson.dumps(o).decode())
+    return structlog.dev.ConsoleRenderer(colors=False)
+
 
 def configure_logging(level: str = "INFO", fmt: Literal["json", "console"] = "json") -> None:
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         numeric = logging.INFO
-    processors: list[structlog.types.Processor] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
-    ]
-    if fmt == "json":
-        processors.append(structlog.processors.JSONRenderer(serializer=orjson.dumps))
-        factory: structlog.types.WrappedLogger = structlog.BytesLoggerFactory(sys.stderr.buffer)
-    else:
-        processors.append(structlog.dev.ConsoleRenderer(colors=False))
-        factory = structlog.PrintLoggerFactory(sys.stderr)
     structlog.configure(
-        processors=processors,
+        processors=[
+            *_SHARED,
+            structlog.processors.format_exc_info,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=factory,
-        cache_logger_on_first_use=False,
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        cache_logger_on_first_use=True,
     )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            *_SHARED,
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(),
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            _renderer(fmt),
+        ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(numeric)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True

@@ -47,6 +47,7 @@ def serve(
         app_from_environment()  # fail fast, with every configuration problem, before forking
     except BridgeError as error:
         fail(error)
+    # log_config=None: uvicorn must not replace the JSON logging each worker configures.
     uvicorn.run(
         "bridge.asgi:app_from_environment",
         factory=True,
@@ -55,4 +56,5 @@ def serve(
         workers=workers,
         access_log=False,
         proxy_headers=True,
+        log_config=None,
     )
