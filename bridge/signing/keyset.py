@@ -1,9 +1,11 @@
-"""The published key set: the key that signs and every key a verifier may meet."""
+"""The published key set (RFC 7517 §5): the key that signs and every key a verifier may
+meet. Keys about to sign (`next`) and keys recently retired are published beside the
+active one, so a verifier holding a cached copy always finds the key it needs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from joserfc.jwk import KeySet as JoseKeySet
@@ -16,13 +18,21 @@ class KeySet:
     active: SigningKey
     others: Sequence[SigningKey] = ()
     """Published for verification only (keys about to sign, keys recently retired)."""
+    version: int = 0
+    """Generation of the shared key set this was read from (0: not from the shared set)."""
+    on_unknown_kid: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+    """Told about every lookup of a kid this set does not hold (a metric: a verifier
+    that meets unknown kids is looking at tokens signed by keys we never published)."""
 
     @property
     def all(self) -> tuple[SigningKey, ...]:
         return (self.active, *self.others)
 
     def by_kid(self, kid: str) -> SigningKey | None:
-        return next((k for k in self.all if k.kid == kid), None)
+        found = next((k for k in self.all if k.kid == kid), None)
+        if found is None and self.on_unknown_kid is not None:
+            self.on_unknown_kid(kid)
+        return found
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [k.public_jwk() for k in self.all]}

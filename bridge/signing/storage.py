@@ -1,17 +1,23 @@
-"""Key files under `keys/`: written atomically with mode 0600, development keys marked.
+"""Key files under `keys/`: written atomically with mode 0600, encrypted at rest
+(RFC 7517 §7, see `encryption.py`), development keys plain and marked.
 
 Layout:
-    keys/signing/keyset.json      which keys exist, their algorithm, state and origin
-    keys/signing/<kid>.pem        PKCS#8 private key (development keys carry a banner)
+    keys/signing/keyset.json      the index: which keys exist, their state (`index.py`)
+    keys/signing/<kid>.jwe        a private key, encrypted with the key-encryption key
+    keys/signing/<kid>.pem        a development private key: plain PKCS#8, with a banner
+    keys/signing/.lock            taken (flock) while the key set changes
     keys/iamsmart-kek.pem         RSA key whose public half iAM Smart wraps content keys with
     keys/iamsmart-kek.pub.pem     that public half, to register with iAM Smart (or the mock)
+
+Writers write key files first and the index last, each by rename, so a reader never sees
+an index naming a key file that is not there yet, nor half a file.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +26,21 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bridge.clock import Clock
 from bridge.errors import SigningKeyError
+from bridge.signing.encryption import KeyEncryptionKey
+from bridge.signing.index import KeyEntry, KeyIndex, State, parse_index
 from bridge.signing.keys import (
     DEVELOPMENT_BANNER,
     Algorithm,
     SigningKey,
-    generate_private_key,
     load_signing_key,
+    new_signing_key,
+    signing_key_from_jwk,
     to_pem,
 )
 from bridge.signing.keyset import KeySet
 
 KEYSET_FILE = "keyset.json"
+LOCK_FILE = ".lock"
 KEK_FILE = "iamsmart-kek.pem"
 KEK_PUBLIC_FILE = "iamsmart-kek.pub.pem"
 
@@ -51,58 +61,129 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
         raise
 
 
-def load_keyset(keys_dir: Path) -> KeySet:
-    index_path = keys_dir / "signing" / KEYSET_FILE
-    try:
-        index: dict[str, Any] = json.loads(index_path.read_text())
-    except FileNotFoundError:
-        raise SigningKeyError(
-            f"no signing keys in {index_path.parent} (run `bridge demo` for development keys)"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise SigningKeyError(f"cannot read {index_path}: {exc}") from None
-    active: list[SigningKey] = []
-    others: list[SigningKey] = []
-    for entry in index.get("keys", []):
-        pem_path = keys_dir / "signing" / entry["file"]
+class KeyFiles:
+    """The key set as files, read and written with one key-encryption key (None: new
+    keys are development keys, which only development accepts)."""
+
+    def __init__(self, keys_dir: Path, encryption: KeyEncryptionKey | None = None) -> None:
+        self.keys_dir = keys_dir
+        self.directory = keys_dir / "signing"
+        self.index_path = self.directory / KEYSET_FILE
+        self.lock_path = self.directory / LOCK_FILE
+        self.encryption = encryption
+
+    def read_index(self) -> KeyIndex | None:
         try:
-            key = load_signing_key(
-                pem_path.read_bytes(),
-                entry["alg"],
-                created_at=float(entry["created_at"]),
-                development=bool(entry.get("development", False)),
+            raw = self.index_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise SigningKeyError(f"cannot read {self.index_path}: {exc.strerror}") from None
+        return parse_index(raw, str(self.index_path))
+
+    def require_index(self) -> KeyIndex:
+        index = self.read_index()
+        if index is None:
+            raise SigningKeyError(
+                f"no signing keys in {self.directory} (run `bridge keys generate`, or "
+                "`bridge demo` for development keys)"
             )
-        except (OSError, ValueError, KeyError) as exc:
-            raise SigningKeyError(f"cannot load signing key {pem_path}: {exc}") from None
-        if key.kid != entry["kid"]:
-            raise SigningKeyError(f"{pem_path} does not hold the key with kid {entry['kid']}")
-        (active if entry.get("state") == "active" else others).append(key)
-    if len(active) != 1:
-        raise SigningKeyError(f"{index_path} must name exactly one active key ({len(active)})")
-    return KeySet(active=active[0], others=tuple(others))
+        return index
+
+    def write_index(self, index: KeyIndex) -> None:
+        write_atomically(self.index_path, index.to_json(), 0o644)  # public keys only
+
+    def new_key(self, alg: Algorithm, now: float, *, development_allowed: bool) -> SigningKey:
+        if self.encryption is None and not development_allowed:
+            raise SigningKeyError(
+                "no key-encryption key configured (BRIDGE_KEYS_ENCRYPTION_KEY): "
+                "outside development every private key is encrypted at rest"
+            )
+        return new_signing_key(alg, created_at=now, development=self.encryption is None)
+
+    def write_key(self, key: SigningKey, state: State) -> KeyEntry:
+        """Write a key's file and return its index entry (not yet in the index)."""
+        if key.development:
+            name = f"{key.kid}.pem"
+            data = DEVELOPMENT_BANNER.encode() + key.key.as_pem(private=True)
+        elif self.encryption is not None:
+            name = f"{key.kid}.jwe"
+            data = self.encryption.seal(dict(key.key.as_dict(private=True)))
+        else:
+            raise SigningKeyError("a key that is not a development key must be encrypted")
+        write_atomically(self.directory / name, data)
+        return KeyEntry(
+            kid=key.kid,
+            alg=key.alg,
+            state=state,
+            file=name,
+            created_at=key.created_at,
+            development=key.development,
+            public_jwk=key.public_jwk(),
+        )
+
+    def remove_files(self, entries: list[KeyEntry]) -> None:
+        for entry in entries:
+            (self.directory / entry.file).unlink(missing_ok=True)
+
+    def load_key(self, entry: KeyEntry) -> SigningKey:
+        path = self.directory / entry.file
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SigningKeyError(f"cannot read signing key {path}: {exc.strerror}") from None
+        try:
+            if data.lstrip().startswith(b"eyJ"):  # a compact JWE: base64url of '{"'
+                if self.encryption is None:
+                    raise SigningKeyError(
+                        f"{path} is encrypted: set BRIDGE_KEYS_ENCRYPTION_KEY (or _FILE)"
+                    )
+                if entry.development:
+                    raise SigningKeyError(f"{path} is encrypted but listed as development")
+                jwk = self.encryption.open(data, str(path))
+                key = signing_key_from_jwk(jwk, entry.alg, created_at=entry.created_at)
+            else:
+                marked = data.startswith(DEVELOPMENT_BANNER[:20].encode())
+                if marked != entry.development:
+                    raise SigningKeyError(f"{path}: the development banner and the index disagree")
+                key = load_signing_key(
+                    data, entry.alg, created_at=entry.created_at, development=marked
+                )
+        except ValueError as exc:
+            raise SigningKeyError(f"cannot load signing key {path}: {exc}") from None
+        if key.kid != entry.kid:
+            raise SigningKeyError(f"{path} does not hold the key with kid {entry.kid}")
+        if entry.public_jwk is not None and entry.public_jwk != key.public_jwk():
+            raise SigningKeyError(f"{self.index_path}: the public key of {entry.kid} is wrong")
+        return key
+
+    def load_keyset(
+        self, index: KeyIndex, cache: Mapping[tuple[str, str], SigningKey] | None = None
+    ) -> KeySet:
+        """The key set an index describes; keys already in `cache` (by kid and alg: a
+        kid always names the same key) are not read or decrypted again."""
+        cache = cache or {}
+        loaded = {e.kid: cache.get((e.kid, e.alg)) or self.load_key(e) for e in index.ordered()}
+        active = loaded[index.active.kid]
+        others = tuple(k for kid, k in loaded.items() if kid != active.kid)
+        return KeySet(active=active, others=others, version=index.version)
+
+    def plaintext_keys(self, index: KeyIndex) -> list[str]:
+        """Files holding a private key that is not encrypted (development keys)."""
+        return [e.file for e in index.keys if not e.file.endswith(".jwe")]
+
+
+def load_keyset(keys_dir: Path, encryption: KeyEncryptionKey | None = None) -> KeySet:
+    files = KeyFiles(keys_dir, encryption)
+    return files.load_keyset(files.require_index())
 
 
 def create_development_keyset(keys_dir: Path, clock: Clock, alg: Algorithm = "ES256") -> KeySet:
-    private = generate_private_key(alg)
-    pem = DEVELOPMENT_BANNER.encode() + to_pem(private)
-    key = load_signing_key(pem, alg, created_at=clock.now(), development=True)
-    write_atomically(keys_dir / "signing" / f"{key.kid}.pem", pem)
-    index = {
-        "keys": [
-            {
-                "kid": key.kid,
-                "alg": alg,
-                "state": "active",
-                "file": f"{key.kid}.pem",
-                "created_at": key.created_at,
-                "development": True,
-            }
-        ]
-    }
-    write_atomically(
-        keys_dir / "signing" / KEYSET_FILE, json.dumps(index, indent=2).encode(), 0o644
-    )
-    return KeySet(active=key)
+    files = KeyFiles(keys_dir)
+    key = files.new_key(alg, clock.now(), development_allowed=True)
+    entry = files.write_key(key, "active")
+    files.write_index(KeyIndex(version=1, keys=(entry,)))
+    return KeySet(active=key, version=1)
 
 
 def create_development_kek(keys_dir: Path) -> None:
@@ -132,3 +213,10 @@ def is_development_pem(path: Path) -> bool:
         return path.read_bytes().startswith(DEVELOPMENT_BANNER[:20].encode())
     except OSError:
         return False
+
+
+def public_jwks(index: KeyIndex, files: KeyFiles) -> dict[str, list[dict[str, Any]]]:
+    """The JWKS an index describes, in the order the app serves it (active first), from
+    the public keys it records: no private key or key-encryption key needed."""
+    entries = [index.active, *(e for e in index.ordered() if e.state != "active")]
+    return {"keys": [e.public_jwk or files.load_key(e).public_jwk() for e in entries]}
