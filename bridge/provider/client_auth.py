@@ -1,8 +1,15 @@
-"""Client authentication at the token endpoint (RFC 6749 §2.3.1):
-client_secret_basic and client_secret_post, exactly one per request.
+"""Client authentication at the token, introspection and revocation endpoints, exactly
+one method per request (RFC 6749 §2.3):
 
-Secrets are compared as SHA-256 digests with `hmac.compare_digest`; an unknown client
-costs the same comparison as a known one, so timing tells nothing about which exist.
+- `client_secret_basic` and `client_secret_post` (RFC 6749 §2.3.1). Secrets are compared
+  as SHA-256 digests with `hmac.compare_digest`; an unknown client costs the same
+  comparison as a known one, so timing tells nothing about which exist.
+- `private_key_jwt` (RFC 7523 §2.2 and §3, OIDC Core §9): a JWT the client signed with
+  a key from its registered `jwks` or `jwks_uri`; `iss` = `sub` = client_id, `aud` the
+  bridge (its issuer or token endpoint, and nothing else), short-lived, and each `jti`
+  accepted once.
+
+A failure is `invalid_client` (401); with Basic it carries `WWW-Authenticate`.
 """
 
 from __future__ import annotations
@@ -11,15 +18,33 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from urllib.parse import unquote_plus
 
+import httpx
+from joserfc.errors import JoseError
+from joserfc.jws import extract_compact
+
+from bridge.clock import Clock
 from bridge.errors import InvalidClientError, InvalidRequestError
 from bridge.provider.clients import Client, ClientRegistry
-from bridge.wire import AUTH_CLIENT_SECRET_BASIC, AUTH_CLIENT_SECRET_POST
+from bridge.store.records import ReplayCache
+from bridge.tokens.external_jwt import Expectations, verify_jwt
+from bridge.tokens.jose_rules import JwtRejected, PublicKey
+from bridge.tokens.key_sources import InlineKeys, KeySource, RemoteJwks, parse_jwks
+from bridge.wire import (
+    AUTH_CLIENT_SECRET_BASIC,
+    AUTH_CLIENT_SECRET_POST,
+    AUTH_PRIVATE_KEY_JWT,
+    CLIENT_ASSERTION_TYPE_JWT_BEARER,
+    JWT_TYPE_ACCESS_TOKEN,
+)
 
 BASIC_CHALLENGE = 'Basic realm="gba-bridge", charset="UTF-8"'
 _UNKNOWN_CLIENT_DIGEST = "0" * 64
+CLIENT_ASSERTION_ALGORITHMS = ("ES256", "ES384", "PS256", "PS384", "RS256", "EdDSA")
+"""RS256 for clients that can do nothing else; the bridge itself signs ES256."""
 
 
 def secret_digest(secret: str) -> str:
@@ -40,10 +65,15 @@ def _parse_basic(header: str) -> tuple[str, str]:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
+def _uses_basic(authorization: str | None) -> bool:
+    return authorization is not None and authorization[:6].lower() == "basic "
+
+
 def authenticate_client(
     authorization: str | None, form: Mapping[str, str], clients: ClientRegistry
 ) -> Client:
-    uses_basic = authorization is not None and authorization[:6].lower() == "basic "
+    """client_secret_basic or client_secret_post."""
+    uses_basic = _uses_basic(authorization)
     challenge = BASIC_CHALLENGE if uses_basic or "client_secret" not in form else None
     if uses_basic and "client_secret" in form:
         raise InvalidRequestError("Use one client authentication method, not two (RFC 6749 2.3)")
@@ -61,7 +91,7 @@ def authenticate_client(
             "Client authentication is required", www_authenticate=BASIC_CHALLENGE
         )
     client = clients.get(client_id)
-    expected = client.client_secret_sha256 if client else _UNKNOWN_CLIENT_DIGEST
+    expected = (client.client_secret_sha256 if client else None) or _UNKNOWN_CLIENT_DIGEST
     matches = hmac.compare_digest(secret_digest(secret), expected)
     if client is None or not matches or method not in client.token_endpoint_auth_methods:
         raise InvalidClientError(
@@ -69,3 +99,110 @@ def authenticate_client(
             www_authenticate=challenge,
         )
     return client
+
+
+def _unverified_issuer(assertion: str) -> str:
+    """Which client the assertion claims to come from; verified afterwards."""
+    try:
+        payload = json.loads(extract_compact(assertion.encode("ascii")).payload)
+    except (JoseError, ValueError, UnicodeError):
+        raise InvalidClientError("The client assertion is malformed") from None
+    iss = payload.get("iss") if isinstance(payload, dict) else None
+    if not isinstance(iss, str) or not iss:
+        raise InvalidClientError("The client assertion has no iss claim")
+    return iss
+
+
+class ClientAuthenticator:
+    def __init__(
+        self,
+        clients: ClientRegistry,
+        *,
+        issuer: str,
+        replay: ReplayCache,
+        http: httpx.AsyncClient,
+        clock: Clock,
+        jwks_ttl: float,
+        max_lifetime: int,
+        leeway: int,
+    ) -> None:
+        self._clients = clients
+        self._issuer = issuer
+        self._replay = replay
+        self._clock = clock
+        self._max_lifetime = max_lifetime
+        self._leeway = leeway
+        self._keys: dict[str, KeySource] = {}
+        for client in clients:
+            if client.jwks is not None:
+                keys: tuple[PublicKey, ...] = parse_jwks(client.jwks)[0]
+                self._keys[client.client_id] = InlineKeys(keys)
+            elif client.jwks_uri is not None:
+                self._keys[client.client_id] = RemoteJwks(
+                    client.jwks_uri, http, clock, ttl=jwks_ttl
+                )
+
+    @property
+    def token_endpoint(self) -> str:
+        return f"{self._issuer}/token"
+
+    async def authenticate(
+        self, authorization: str | None, form: Mapping[str, str], *, endpoint: str
+    ) -> Client:
+        """The authenticated client of a request to `endpoint` (its URL)."""
+        if "client_assertion" not in form and "client_assertion_type" not in form:
+            return authenticate_client(authorization, form, self._clients)
+        if _uses_basic(authorization) or "client_secret" in form:
+            raise InvalidRequestError(
+                "Use one client authentication method, not two (RFC 6749 2.3)"
+            )
+        if form.get("client_assertion_type") != CLIENT_ASSERTION_TYPE_JWT_BEARER:
+            raise InvalidClientError("client_assertion_type must be jwt-bearer (RFC 7523 2.2)")
+        assertion = form.get("client_assertion") or ""
+        client_id = _unverified_issuer(assertion)
+        if form.get("client_id", client_id) != client_id:
+            raise InvalidRequestError("client_id differs from the client assertion's issuer")
+        client = self._clients.get(client_id)
+        source = self._keys.get(client_id)
+        if (
+            client is None
+            or source is None
+            or AUTH_PRIVATE_KEY_JWT not in client.token_endpoint_auth_methods
+        ):
+            raise InvalidClientError(
+                detail=f"no private_key_jwt client {client_id[:64]!r}",
+            )
+        await self._verify(client, source, assertion, endpoint)
+        return client
+
+    async def _verify(
+        self, client: Client, source: KeySource, assertion: str, endpoint: str
+    ) -> None:
+        now = int(self._clock.now())
+        expect = Expectations(
+            issuer=client.client_id,
+            audiences={self._issuer, self.token_endpoint, endpoint},
+            algorithms=CLIENT_ASSERTION_ALGORITHMS,
+            leeway=self._leeway,
+            max_lifetime=self._max_lifetime,
+            require_jti=True,
+            exclusive_audience=True,
+            forbidden_types={JWT_TYPE_ACCESS_TOKEN},
+        )
+        try:
+            _, claims = await verify_jwt(assertion, source, expect, now=now)
+        except JwtRejected as rejected:
+            raise InvalidClientError(
+                f"Client assertion rejected: {rejected.reason}",
+                detail=f"client {client.client_id}: {rejected.detail}",
+            ) from None
+        if claims["sub"] != client.client_id:
+            raise InvalidClientError("Client assertion rejected: sub must be the client_id")
+        remember = max(int(claims["exp"]) - now + self._leeway, 1)
+        if not await self._replay.first_use(
+            "client-assertion", f"{client.client_id}\x00{claims['jti']}", remember
+        ):
+            raise InvalidClientError(
+                "Client assertion rejected: its jti was already used",
+                detail=f"client {client.client_id}: replayed client assertion",
+            )

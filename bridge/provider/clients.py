@@ -8,14 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from bridge.provider.token_exchange_config import ClientExchangePolicy
+from bridge.tokens.key_sources import parse_jwks
+from bridge.wire import SCOPE_OFFLINE_ACCESS
 from bridge.yamlconfig import describe_validation_error, read_yaml
 
-AuthMethod = Literal["client_secret_basic", "client_secret_post"]
+AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
+_SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post"})
 LOCALES = ("en", "zh-Hant", "zh-Hans")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
@@ -38,7 +49,8 @@ class Client(BaseModel):
 
     client_id: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
     name: LocalizedText
-    client_secret_sha256: str = Field(
+    client_secret_sha256: str | None = Field(
+        None,
         pattern=r"^[0-9a-f]{64}$",
         description="Hex SHA-256 of the client secret. Secrets are server-generated with "
         "256 bits of entropy (`bridge clients new-secret`), so a fast digest compared in "
@@ -58,6 +70,31 @@ class Client(BaseModel):
     purpose: LocalizedText
     jurisdiction: LocalizedText
     development: bool = Field(False, description="A demo client, refused in production.")
+    jwks: dict[str, Any] | None = Field(
+        None, description="private_key_jwt: the client's public keys, inline (RFC 7591 §2)."
+    )
+    jwks_uri: str | None = Field(None, description="private_key_jwt: where its keys are.")
+    token_exchange: ClientExchangePolicy | None = Field(
+        None, description="What it may do with the token exchange grant (RFC 8693)."
+    )
+
+    @model_validator(mode="after")
+    def _credentials_for_each_method(self) -> Client:
+        methods = set(self.token_endpoint_auth_methods)
+        if methods & _SECRET_METHODS and self.client_secret_sha256 is None:
+            raise ValueError("client_secret_sha256 is required for client_secret_* methods")
+        if "private_key_jwt" in methods and (self.jwks is None) == (self.jwks_uri is None):
+            raise ValueError("private_key_jwt needs exactly one of jwks and jwks_uri")
+        if self.jwks is not None:
+            _, problems = parse_jwks(self.jwks)
+            if problems:
+                raise ValueError("jwks: " + "; ".join(problems))
+        return self
+
+    @property
+    def offline_access(self) -> bool:
+        """May hold refresh tokens (OIDC Core §11)."""
+        return SCOPE_OFFLINE_ACCESS in self.allowed_scopes
 
     @field_validator("redirect_uris")
     @classmethod

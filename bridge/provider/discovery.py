@@ -8,6 +8,7 @@ from typing import Any
 from bridge.wire import (
     AUTH_CLIENT_SECRET_BASIC,
     AUTH_CLIENT_SECRET_POST,
+    AUTH_PRIVATE_KEY_JWT,
     GRANT_AUTHORIZATION_CODE,
     PKCE_S256,
     RESPONSE_TYPE_CODE,
@@ -28,8 +29,14 @@ def openid_configuration(
     claims: Iterable[str],
     signing_algs: Iterable[str],
     acr_values: Iterable[str],
+    grant_types: Iterable[str] = (GRANT_AUTHORIZATION_CODE,),
+    client_assertion_algs: Iterable[str] = (),
 ) -> dict[str, Any]:
-    return {
+    auth_methods = [AUTH_CLIENT_SECRET_BASIC, AUTH_CLIENT_SECRET_POST]
+    assertion_algs = list(client_assertion_algs)
+    if assertion_algs:
+        auth_methods.append(AUTH_PRIVATE_KEY_JWT)
+    document: dict[str, Any] = {
         "issuer": issuer,
         "authorization_endpoint": endpoint(issuer, "/authorize"),
         "token_endpoint": endpoint(issuer, "/token"),
@@ -37,13 +44,10 @@ def openid_configuration(
         "jwks_uri": endpoint(issuer, "/jwks.json"),
         "response_types_supported": [RESPONSE_TYPE_CODE],
         "response_modes_supported": ["query"],
-        "grant_types_supported": [GRANT_AUTHORIZATION_CODE],
+        "grant_types_supported": list(grant_types),
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": sorted(set(signing_algs)),
-        "token_endpoint_auth_methods_supported": [
-            AUTH_CLIENT_SECRET_BASIC,
-            AUTH_CLIENT_SECRET_POST,
-        ],
+        "token_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": [PKCE_S256],
         "scopes_supported": sorted(set(scopes)),
         "claims_supported": sorted({*PROTOCOL_CLAIMS, *claims}),
@@ -54,4 +58,14 @@ def openid_configuration(
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
+        # RFC 7662 §4 / RFC 7009 §2 endpoints, with the token endpoint's client auth
+        # (RFC 8414 §2).
+        "introspection_endpoint": endpoint(issuer, "/introspect"),
+        "introspection_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint": endpoint(issuer, "/revoke"),
+        "revocation_endpoint_auth_methods_supported": auth_methods,
     }
+    if assertion_algs:
+        for name in ("token", "introspection", "revocation"):
+            document[f"{name}_endpoint_auth_signing_alg_values_supported"] = assertion_algs
+    return document

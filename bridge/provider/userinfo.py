@@ -5,14 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from bridge.audit import AuditTrail
 from bridge.errors import InsufficientScopeError, InvalidTokenError
 from bridge.provider.bearer import challenge
 from bridge.store.records import Grants
+from bridge.store.revoked_tokens import RevokedTokens
 from bridge.tokens.verifier import AccessTokenVerifier
 from bridge.wire import SCOPE_OPENID
 
 
-async def userinfo(token: str, verifier: AccessTokenVerifier, grants: Grants) -> dict[str, Any]:
+async def userinfo(
+    token: str,
+    verifier: AccessTokenVerifier,
+    grants: Grants,
+    revoked: RevokedTokens | None = None,
+    audit: AuditTrail | None = None,
+) -> dict[str, Any]:
     try:
         access = verifier.verify(token)
     except InvalidTokenError as error:
@@ -23,8 +31,22 @@ async def userinfo(token: str, verifier: AccessTokenVerifier, grants: Grants) ->
         insufficient.www_authenticate = challenge(insufficient)
         raise insufficient
     grant = await grants.get(access.grant_id)
-    if grant is None or grant.client_id != access.client_id or grant.subject != access.subject:
-        revoked = InvalidTokenError("The access token has been revoked")
-        revoked.www_authenticate = challenge(revoked)
-        raise revoked
+    revoked_one = revoked is not None and await revoked.is_revoked(access.jti)  # RFC 7009
+    if (
+        revoked_one
+        or grant is None
+        or grant.client_id != access.client_id
+        or grant.subject != access.subject
+    ):
+        gone = InvalidTokenError("The access token has been revoked")
+        gone.www_authenticate = challenge(gone)
+        raise gone
+    if audit is not None and grant.claims:
+        # The claim values are handed over here: the trail names them, never their values.
+        await audit.attributes_released(
+            subject=grant.subject,
+            client_id=grant.client_id,
+            claims=grant.claims.keys(),
+            grant_id=grant.grant_id,
+        )
     return {**grant.claims, "sub": grant.subject}

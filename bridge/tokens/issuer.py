@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from joserfc import jwt
@@ -43,7 +43,10 @@ class TokenIssuer:
         acr: str | None,
         ttl: int,
         audience: str | Sequence[str] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> str:
+        """`extra` adds claims such as RFC 8693 §4.1 `act`; it cannot replace the
+        registered ones."""
         now = int(self._clock.now())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -59,6 +62,8 @@ class TokenIssuer:
         }
         if acr:
             claims["acr"] = acr
+        for name, value in (extra or {}).items():
+            claims.setdefault(name, value)
         return self._sign(claims, JWT_TYPE_ACCESS_TOKEN)
 
     def id_token(
@@ -72,6 +77,7 @@ class TokenIssuer:
         ttl: int,
         access_token: str | None = None,
         extra: dict[str, Any] | None = None,
+        grant_id: str | None = None,
     ) -> str:
         now = int(self._clock.now())
         claims: dict[str, Any] = {
@@ -89,6 +95,27 @@ class TokenIssuer:
             claims["acr"] = acr
         if access_token is not None:
             claims["at_hash"] = left_half_hash(access_token)
+        if grant_id is not None:
+            # Lets the ID token serve as an RFC 8693 subject token while its grant lives.
+            claims["gid"] = grant_id
         if extra:
             claims.update(extra)
+        return self._sign(claims, "JWT")
+
+    def grant_assertion(
+        self, *, subject: str, audience: str, ttl: int, extra: Mapping[str, Any] | None = None
+    ) -> str:
+        """A JWT for the RFC 7523 §2.1 authorization grant: the bridge (`iss`) vouches
+        for `sub` to the authorization server `aud` (§3: exp, iat, jti)."""
+        now = int(self._clock.now())
+        claims: dict[str, Any] = {
+            **(extra or {}),
+            "iss": self.issuer,
+            "sub": subject,
+            "aud": audience,
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl,
+            "jti": secrets.token_urlsafe(24),
+        }
         return self._sign(claims, "JWT")

@@ -83,11 +83,19 @@ class Lifetimes(_Model):
     discovery_cache: int = Field(default=300, gt=0)
 
 
+class JwtBearerSettings(_Model):
+    """The RFC 7523 §2.1 grant through which the bridge obtains platform tokens."""
+
+    scopes: tuple[str, ...] = Field(default=("all",), min_length=1)
+    max_assertion_lifetime: int = Field(default=300, gt=0, le=3600)
+
+
 class GuangdongConfig(_Model):
     public_url: str
     bridge: BridgeSettings
     portal_clients: tuple[PortalClient, ...] = ()
     lifetimes: Lifetimes = Lifetimes()
+    jwt_bearer: JwtBearerSettings = JwtBearerSettings()
     test_controls: bool = False
     session_secret: SecretStr = Field(description="Key for CSRF tokens; at least 32 characters.")
     accounts_file: Path = DEFAULT_ACCOUNTS_PATH

@@ -85,6 +85,8 @@ class IssuedToken:
     user_id_code: str
     level: str
     expires_at: float
+    scope: str | None = None
+    """Set for tokens obtained with the JWT bearer grant (`jwt_bearer.py`)."""
 
 
 def _single(params: Mapping[str, list[str]], name: str) -> str | None:
@@ -190,13 +192,16 @@ class PortalAuthority:
         account = self._accounts.by_user_id_code(issued.user_id_code)
         if account is None:
             return {"errcode": TOKENINFO_INVALID, "errmsg": "account no longer exists"}
-        return {
+        info = {
             "errcode": 0,
             "errmsg": "ok",
             "access_token": access_token,
             "expires_in": int(remaining),
             "userobj": account.userobj(level=issued.level),
         }
+        if issued.scope is not None:
+            info.update(client_id=issued.client_id, scope=issued.scope)
+        return info
 
     def logout_target(self, redirect_uri: str | None) -> str | None:
         """Where logout may send the browser: only to a registered redirect URI."""

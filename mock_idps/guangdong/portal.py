@@ -10,7 +10,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from mock_idps.guangdong.dialect import AuthorizeRejected, TokenError
-from mock_idps.guangdong.forms import BadForm, Params, clear_cookie, form_lists, query_lists
+from mock_idps.guangdong.forms import (
+    BadForm,
+    Params,
+    clear_cookie,
+    first,
+    form_lists,
+    query_lists,
+)
+from mock_idps.guangdong.jwt_bearer import GRANT_TYPE
 from mock_idps.guangdong.sessions import SESSION_COOKIE
 from mock_idps.guangdong.web import locale_of, login_page, platform_of
 
@@ -55,10 +63,20 @@ async def access_token(request: Request) -> Response:
             error = TokenError("invalid_request", "body must be a small urlencoded form")
             return JSONResponse(error.body(), status_code=400, headers=_JSON_HEADERS)
     try:
-        body = platform_of(request).portal.redeem(params)
+        if first(params, "grant_type") == GRANT_TYPE and request.method == "POST":
+            body = await platform_of(request).jwt_bearer.grant(_single_values(params))
+        else:
+            body = platform_of(request).portal.redeem(params)
     except TokenError as error:
         return JSONResponse(error.body(), status_code=400, headers=_JSON_HEADERS)
     return JSONResponse(body, headers=_JSON_HEADERS)
+
+
+def _single_values(params: Params) -> dict[str, str]:
+    repeated = sorted(name for name, values in params.items() if len(values) > 1)
+    if repeated:
+        raise TokenError("invalid_request", f"repeated parameter {repeated[0][:40]}")
+    return {name: values[0] for name, values in params.items()}
 
 
 async def tokeninfo(request: Request) -> Response:

@@ -14,8 +14,10 @@ import httpx
 
 from mock_idps.guangdong.accounts import Account, AccountDirectory, weaker_level
 from mock_idps.guangdong.binding import Bindings
+from mock_idps.guangdong.bridge_keys import BridgeKeys
 from mock_idps.guangdong.config import GuangdongConfig
 from mock_idps.guangdong.dialect import PortalAuthority
+from mock_idps.guangdong.jwt_bearer import JwtBearerGrant
 from mock_idps.guangdong.oidc_client import BridgeClient, BridgeIdentity
 from mock_idps.guangdong.pages import Pages
 from mock_idps.guangdong.sessions import (
@@ -66,6 +68,12 @@ class GuangdongPlatform:
             http,
             clock,
             metadata_lifetime=config.lifetimes.discovery_cache,
+        )
+        self.bridge_keys = BridgeKeys(
+            config.bridge, self.bridge, http, clock, config.lifetimes.discovery_cache
+        )
+        self.jwt_bearer = JwtBearerGrant(
+            config, self.bridge_keys, accounts, self.bindings, self.portal.tokens, clock
         )
 
     @property

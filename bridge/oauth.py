@@ -1,0 +1,124 @@
+"""The back-channel OAuth services, built once by `create_app` (the composition root):
+client authentication, the token endpoint with its grants (authorization_code,
+refresh_token, token exchange), and what introspection and revocation need.
+
+Kept apart from `app.py` so the composition of the token side reads in one place.
+Signing keys are always reached through `keys()`, never kept: they rotate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from bridge.audit import AuditTrail
+from bridge.clock import Clock
+from bridge.configuration import Configuration
+from bridge.provider.client_auth import CLIENT_ASSERTION_ALGORITHMS, ClientAuthenticator
+from bridge.provider.grants.authorization_code import AuthorizationCodeGrant
+from bridge.provider.grants.common import TokenLifetimes, TokenMinter
+from bridge.provider.grants.refresh_token import RefreshTokenGrant
+from bridge.provider.grants.token_exchange import ExchangeContext, TokenExchangeGrant
+from bridge.provider.token import TokenEndpoint
+from bridge.provider.token_exchange_targets import JwtBearerClient
+from bridge.settings import Settings
+from bridge.signing.keyset import KeySet
+from bridge.store.records import Stores
+from bridge.tokens.issuer import TokenIssuer
+from bridge.tokens.presented import PresentedTokenVerifier
+from bridge.tokens.verifier import AccessTokenVerifier
+
+
+@dataclass(frozen=True)
+class OAuthServices:
+    issuer: str
+    token_endpoint: TokenEndpoint
+    client_auth: ClientAuthenticator
+    verifier: AccessTokenVerifier
+    stores: Stores
+
+    def endpoint_url(self, path: str) -> str:
+        return f"{self.issuer}{path}"
+
+    @property
+    def client_assertion_algorithms(self) -> tuple[str, ...]:
+        return CLIENT_ASSERTION_ALGORITHMS
+
+
+def lifetimes_of(settings: Settings) -> TokenLifetimes:
+    return TokenLifetimes(
+        access_token=settings.access_token_ttl,
+        id_token=settings.id_token_ttl,
+        code=settings.code_ttl,
+        refresh_token=settings.refresh_token_ttl,
+        refresh_family=settings.refresh_token_absolute_ttl,
+        exchanged_token=settings.exchanged_token_ttl,
+        outbound_assertion=settings.outbound_assertion_ttl,
+    )
+
+
+def build_oauth(
+    settings: Settings,
+    config: Configuration,
+    *,
+    stores: Stores,
+    keys: Callable[[], KeySet],
+    http: httpx.AsyncClient,
+    clock: Clock,
+    audit: AuditTrail,
+) -> OAuthServices:
+    lifetimes = lifetimes_of(settings)
+    issuer = TokenIssuer(settings.issuer, keys, clock)
+    verifier = AccessTokenVerifier(settings.issuer, keys, clock)
+    minter = TokenMinter(issuer=issuer, refresh_tokens=stores.refresh_tokens, lifetimes=lifetimes)
+    presented = PresentedTokenVerifier(
+        issuer=settings.issuer,
+        verifier=verifier,
+        grants=stores.grants,
+        revoked=stores.revoked,
+        replay=stores.replay,
+        trusted=config.exchange.issuers,
+        http=http,
+        clock=clock,
+        jwks_ttl=settings.remote_jwks_ttl,
+        leeway=settings.jwt_clock_skew,
+    )
+    exchange = TokenExchangeGrant(
+        context=ExchangeContext(
+            config=config.exchange,
+            pairwise_salt=settings.pairwise_salt.get_secret_value(),
+            lifetimes=lifetimes,
+        ),
+        presented=presented,
+        issuer=issuer,
+        grants=stores.grants,
+        outbound=JwtBearerClient(http),
+        audit=audit,
+        clock=clock,
+    )
+    endpoint = TokenEndpoint(
+        [
+            AuthorizationCodeGrant(stores=stores, minter=minter, clock=clock),
+            RefreshTokenGrant(stores=stores, minter=minter),
+            exchange,
+        ]
+    )
+    client_auth = ClientAuthenticator(
+        config.clients,
+        issuer=settings.issuer,
+        replay=stores.replay,
+        http=http,
+        clock=clock,
+        jwks_ttl=settings.remote_jwks_ttl,
+        max_lifetime=settings.client_assertion_max_lifetime,
+        leeway=settings.jwt_clock_skew,
+    )
+    return OAuthServices(
+        issuer=settings.issuer,
+        token_endpoint=endpoint,
+        client_auth=client_auth,
+        verifier=verifier,
+        stores=stores,
+    )

@@ -1,0 +1,51 @@
+"""Token introspection (RFC 7662): an authenticated client asks whether a token is
+active. A client learns only about tokens issued to it; anything else, like an
+unknown, expired or revoked token, is just `{"active": false}` (§2.2, §4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bridge.errors import InvalidRequestError
+from bridge.provider.clients import Client
+from bridge.provider.token_lookup import FoundAccessToken, find_token
+from bridge.store.records import Stores
+from bridge.tokens.verifier import AccessTokenVerifier
+from bridge.wire import TOKEN_TYPE_BEARER
+
+INACTIVE: dict[str, Any] = {"active": False}
+_ACCESS_TOKEN_CLAIMS = ("scope", "client_id", "sub", "exp", "iat", "nbf", "aud", "iss", "jti")
+_ACCESS_TOKEN_EXTRA = ("act", "acr", "auth_time")
+
+
+async def introspect(
+    client: Client,
+    form: Mapping[str, str],
+    *,
+    issuer: str,
+    verifier: AccessTokenVerifier,
+    stores: Stores,
+) -> dict[str, Any]:
+    token = form.get("token")
+    if not token:
+        raise InvalidRequestError("token is required")
+    found = await find_token(token, form.get("token_type_hint"), verifier=verifier, stores=stores)
+    if found is None or found.client_id != client.client_id or not found.active:
+        return dict(INACTIVE)
+    if isinstance(found, FoundAccessToken):
+        claims = found.token.claims
+        body = {name: claims[name] for name in _ACCESS_TOKEN_CLAIMS if name in claims}
+        body.update({name: claims[name] for name in _ACCESS_TOKEN_EXTRA if name in claims})
+        return {"active": True, "token_type": TOKEN_TYPE_BEARER, **body}
+    record, grant = found.token, found.grant
+    assert grant is not None  # noqa: S101 - an active refresh token has its grant
+    return {
+        "active": True,
+        "scope": " ".join(record.scopes),
+        "client_id": record.client_id,
+        "sub": grant.subject,
+        "exp": int(record.expires_at),
+        "iss": issuer,
+    }

@@ -1,0 +1,50 @@
+"""Token revocation (RFC 7009 §2): an authenticated client revokes a token it holds.
+
+Revoking a refresh token revokes its family: the grant, and with it every access and
+refresh token issued from it. Revoking an access token revokes that token (its `jti`
+is remembered until it would have expired). An unknown or already invalid token is
+no error (§2.2: the client cannot do anything about it); a token issued to another
+client is refused (§2.1) without being touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import structlog
+
+from bridge.errors import InvalidGrantError, InvalidRequestError
+from bridge.provider.clients import Client
+from bridge.provider.token_lookup import FoundAccessToken, find_token
+from bridge.store.records import Stores
+from bridge.tokens.verifier import AccessTokenVerifier
+
+log = structlog.get_logger(__name__)
+
+
+async def revoke(
+    client: Client, form: Mapping[str, str], *, verifier: AccessTokenVerifier, stores: Stores
+) -> None:
+    token = form.get("token")
+    if not token:
+        raise InvalidRequestError("token is required")
+    found = await find_token(token, form.get("token_type_hint"), verifier=verifier, stores=stores)
+    if found is None:
+        return
+    if found.client_id != client.client_id:
+        raise InvalidGrantError(
+            "The token was issued to another client",
+            detail=f"revocation of a token of {found.client_id} by {client.client_id}",
+        )
+    if isinstance(found, FoundAccessToken):
+        await stores.revoked.revoke(found.token.jti, found.token.expires_at)
+        log.info("token.revoked", client_id=client.client_id, kind="access_token")
+        return
+    await stores.grants.revoke(found.token.grant_id)
+    await stores.refresh_tokens.delete(token)
+    log.info(
+        "token.revoked",
+        client_id=client.client_id,
+        kind="refresh_token",
+        grant_id=found.token.grant_id,
+    )

@@ -1,0 +1,87 @@
+"""Finding which of the bridge's tokens a client presents to the introspection and
+revocation endpoints (RFC 7662 §2.1, RFC 7009 §2.1): a JWT access token (its grant
+still alive, its `jti` not revoked) or a refresh token (by digest). The
+`token_type_hint` only sets the order of the search (§2.1 of both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bridge.errors import InvalidTokenError
+from bridge.model import Grant
+from bridge.store.records import Stores
+from bridge.store.refresh_tokens import RefreshToken
+from bridge.tokens.verifier import AccessToken, AccessTokenVerifier
+from bridge.wire import TOKEN_HINT_REFRESH_TOKEN
+
+MAX_TOKEN_LENGTH = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class FoundAccessToken:
+    token: AccessToken
+    grant: Grant | None
+    revoked: bool
+
+    @property
+    def client_id(self) -> str:
+        return self.token.client_id
+
+    @property
+    def active(self) -> bool:
+        # The grant is the family: an exchanged token names the grant of its subject
+        # token, which may belong to another client and another pairwise `sub`.
+        return not self.revoked and self.grant is not None
+
+
+@dataclass(frozen=True, slots=True)
+class FoundRefreshToken:
+    token: RefreshToken
+    grant: Grant | None
+
+    @property
+    def client_id(self) -> str:
+        return self.token.client_id
+
+    @property
+    def active(self) -> bool:
+        return not self.token.consumed and self.grant is not None
+
+
+Found = FoundAccessToken | FoundRefreshToken
+
+
+async def find_token(
+    token: str, hint: str | None, *, verifier: AccessTokenVerifier, stores: Stores
+) -> Found | None:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+
+    async def as_access_token() -> Found | None:
+        if token.count(".") != 2:
+            return None
+        try:
+            access = verifier.verify(token, any_audience=True)
+        except InvalidTokenError:
+            return None
+        grant = await stores.grants.get(access.grant_id)
+        revoked = await stores.revoked.is_revoked(access.jti)
+        return FoundAccessToken(access, grant, revoked)
+
+    async def as_refresh_token() -> Found | None:
+        record = await stores.refresh_tokens.find(token)
+        if record is None:
+            return None
+        return FoundRefreshToken(record, await stores.grants.get(record.grant_id))
+
+    order = (
+        (as_refresh_token, as_access_token)
+        if hint == TOKEN_HINT_REFRESH_TOKEN
+        else (as_access_token, as_refresh_token)
+    )
+    for attempt in order:
+        found = await attempt()
+        if found is not None:
+            return found
+    return None
