@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from bridge.claims.conditions import paths
 from bridge.claims.sources import VOCABULARIES, Shape, Vocabulary
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def cross_check(
     vocabulary = VOCABULARIES.get(upstream) if upstream is not None else None
     if vocabulary is not None:
         for name, spec in specs.items():
-            problems.extend(_check_sources(name, spec, vocabulary))
+            problems.extend(check_sources(f"claims.{name}", spec, vocabulary))
 
     released: set[str] = set()
     for scope, names in (scopes or {}).items():
@@ -64,9 +65,17 @@ def cross_check(
     return problems
 
 
-def _check_sources(name: str, rule: SourceSpec, vocabulary: Vocabulary) -> list[str]:
+def check_sources(prefix: str, rule: SourceSpec, vocabulary: Vocabulary) -> list[str]:
+    """The rule's `from` paths and `when` paths exist upstream, with shapes its
+    transform takes."""
     problems = []
-    where = f"claims.{name}.from"
+    if rule.when is not None:
+        for path in dict.fromkeys(paths(rule.when)):
+            try:
+                vocabulary.shape_of(tuple(path.split(".")))
+            except LookupError as exc:
+                problems.append(f"{prefix}.when: {exc}")
+    where = f"{prefix}.from"
     accepted = rule.accepted_shapes()
     for path, count in Counter(rule.sources).items():
         if count > 1:

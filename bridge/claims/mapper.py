@@ -12,6 +12,9 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bridge.claims.conditions import Condition, holds
+from bridge.claims.conditions import paths as condition_paths
+from bridge.claims.overrides import effective_rules
 from bridge.claims.rules import ClaimRule, CodeTable, MappingRules
 from bridge.claims.transforms import TRANSFORMS, Transform, TransformError, code_table
 from bridge.claims.transforms import release_as_is as _as_is
@@ -25,10 +28,19 @@ class _Compiled:
     name: str
     paths: tuple[tuple[str, ...], ...]
     transform: Transform
-    missing: str | None
+    missing: str | int | bool | None
+    condition: Condition | None = None
+
+    @property
+    def reads(self) -> tuple[tuple[str, ...], ...]:
+        """Every profile path the rule looks at: its sources and its condition's."""
+        extra = () if self.condition is None else condition_paths(self.condition)
+        return self.paths + tuple(tuple(p.split(".")) for p in extra)
 
     def produce(self, attributes: Mapping[str, Any]) -> Any | None:
         """The claim value, or None when the claim is to be left out."""
+        if self.condition is not None and not holds(self.condition, attributes, _lookup):
+            return None
         for path in self.paths:
             value = _lookup(attributes, path)
             if value is None:
@@ -61,11 +73,13 @@ def _lookup(attributes: Mapping[str, Any], path: tuple[str, ...]) -> Any | None:
 def _compile(name: str, rule: ClaimRule) -> _Compiled:
     paths = tuple(tuple(p.split(".")) for p in rule.sources)
     if rule.transform is None:
-        return _Compiled(name, paths, _as_is, None)
+        return _Compiled(name, paths, _as_is, rule.default, rule.when)
     if isinstance(rule.transform, CodeTable):
         table = rule.transform
-        return _Compiled(name, paths, code_table(table.code_table, table.otherwise), table.missing)
-    return _Compiled(name, paths, TRANSFORMS[rule.transform].func, None)
+        missing = table.missing if table.missing is not None else rule.default
+        transform = code_table(table.code_table, table.otherwise)
+        return _Compiled(name, paths, transform, missing, rule.when)
+    return _Compiled(name, paths, TRANSFORMS[rule.transform].func, rule.default, rule.when)
 
 
 class ClaimMapper:
@@ -74,6 +88,10 @@ class ClaimMapper:
     def __init__(self, rules: MappingRules) -> None:
         self._rules = rules
         self._compiled = {name: _compile(name, rule) for name, rule in rules.claims.items()}
+        self._per_client = {
+            client_id: {name: _compile(name, rule) for name, rule in client_rules.items()}
+            for client_id, client_rules in effective_rules(rules.clients, rules.claims).items()
+        }
         self._scopes = {scope: frozenset(names) for scope, names in rules.scopes.items()}
         self._token_fields = rules.vocabulary.token_fields
 
@@ -97,15 +115,29 @@ class ClaimMapper:
         scopes: they describe how the resident authenticated, not who they are."""
         return frozenset(self._rules.session_claims)
 
-    def map(self, identity: UpstreamIdentity, claims: Collection[str]) -> dict[str, Any]:
-        """The asked-for claims that can be produced, in rule-file order.
+    @property
+    def clients_with_rules(self) -> frozenset[str]:
+        """Clients for which the rule file says how their claims differ."""
+        return frozenset(self._per_client)
 
-        A claim whose source is absent, or whose value a transform refuses, is left out
-        (never null). Raises `KeyError` for a claim the rules do not define.
+    def _for(self, client_id: str | None) -> dict[str, _Compiled]:
+        if client_id is None:
+            return self._compiled
+        return self._per_client.get(client_id, self._compiled)
+
+    def map(
+        self, identity: UpstreamIdentity, claims: Collection[str], *, client_id: str | None = None
+    ) -> dict[str, Any]:
+        """The asked-for claims that can be produced, in rule-file order, by the rules
+        that apply to `client_id` (the file's, with that client's overrides).
+
+        A claim whose condition does not hold, whose source is absent (and has no
+        default), or whose value a transform refuses, is left out (never null). Raises
+        `KeyError` for a claim the rules do not define.
         """
         wanted = self._known(claims)
         out: dict[str, Any] = {}
-        for name, compiled in self._compiled.items():
+        for name, compiled in self._for(client_id).items():
             if name in wanted:
                 value = compiled.produce(identity.attributes)
                 if value is not None:
@@ -119,14 +151,18 @@ class ClaimMapper:
             named |= self._scopes.get(scope, frozenset())
         return frozenset(named)
 
-    def source_fields(self, claims: Iterable[str]) -> tuple[str, ...]:
-        """Top-level upstream fields needed for `claims`, sorted, so the bridge asks the
-        upstream only for what it may release. Fields that come with the token (iAM
-        Smart's `userType`, `lastModifiedDate`) are never listed."""
+    def source_fields(
+        self, claims: Iterable[str], *, client_id: str | None = None
+    ) -> tuple[str, ...]:
+        """Top-level upstream fields needed for `claims` (sources and conditions, by the
+        rules for `client_id`), sorted, so the bridge asks the upstream only for what it
+        may release. Fields that come with the token (iAM Smart's `userType`,
+        `lastModifiedDate`) are never listed."""
+        compiled = self._for(client_id)
         fields = {
             path[0]
             for name in self._known(claims)
-            for path in self._compiled[name].paths
+            for path in compiled[name].reads
             if path[0] not in self._token_fields
         }
         return tuple(sorted(fields))

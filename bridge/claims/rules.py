@@ -27,167 +27,41 @@ file it does not understand instead of ignoring part of it.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    TypeAdapter,
-    ValidationError,
-    model_validator,
-)
+from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, model_validator
 
+from bridge.claims.claim_rule import (
+    LOCALES,
+    ClaimRule,
+    CodeTable,
+    Labels,
+    Locale,
+    NonEmpty,
+    SourceSpec,
+    _Strict,
+    resolve_locale,
+)
 from bridge.claims.consistency import cross_check
-from bridge.claims.sources import VOCABULARIES, Shape, Vocabulary
-from bridge.claims.transforms import AS_IS_ACCEPTS, CODE_TABLE_ACCEPTS, TRANSFORMS
+from bridge.claims.overrides import ClientRules, check_clients, effective_rules
+from bridge.claims.sources import VOCABULARIES, Vocabulary
 from bridge.errors import ConfigError
 
-Locale = Literal["en", "zh-Hant", "zh-Hans"]
-LOCALES: tuple[Locale, ...] = ("en", "zh-Hant", "zh-Hans")
-
-_SOURCE_PATH = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*")
-
-
-def resolve_locale(tag: str) -> Locale:
-    """The label language for a BCP 47 tag: zh-Hant, zh-HK, zh-MO, zh-TW → zh-Hant; other
-    Chinese → zh-Hans; anything else → en."""
-    subtags = tag.replace("_", "-").lower().split("-")
-    if subtags[0] != "zh":
-        return "en"
-    # An explicit script subtag wins over the region (zh-Hans-HK is Simplified).
-    if "hans" in subtags:
-        return "zh-Hans"
-    if "hant" in subtags or any(s in ("hk", "mo", "tw") for s in subtags[1:]):
-        return "zh-Hant"
-    return "zh-Hans"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True
-    )
-
-
-NonEmpty = Annotated[str, Field(min_length=1)]
-
-
-class Labels(_Strict):
-    """What the consent page calls the claim, in each of its languages."""
-
-    en: NonEmpty
-    zh_hant: NonEmpty = Field(alias="zh-Hant")
-    zh_hans: NonEmpty = Field(alias="zh-Hans")
-
-    def for_locale(self, tag: str) -> str:
-        locale = resolve_locale(tag)
-        if locale == "zh-Hant":
-            return self.zh_hant
-        if locale == "zh-Hans":
-            return self.zh_hans
-        return self.en
-
-
-def _known_transform(name: str) -> str:
-    if name not in TRANSFORMS:
-        known = ", ".join(sorted(TRANSFORMS))
-        raise ValueError(f"unknown transform {name!r} (known: {known}, or a code_table)")
-    return name
-
-
-class CodeTable(_Strict):
-    """A lookup table transform: `{code_table: {M: "1"}, otherwise: "9", missing: "0"}`."""
-
-    code_table: dict[str, str] = Field(min_length=1)
-    otherwise: str | None = None
-    """The value for a code that is not in the table; without it such a claim is left out."""
-    missing: str | None = None
-    """The value when no source is present; without it the claim is left out."""
-
-
-def _transform_form(value: Any) -> str | None:
-    # Tags are written in angle brackets so they can be told apart from real keys when
-    # validation errors are shown.
-    if isinstance(value, str):
-        return "<name>"
-    # A CodeTable instance arrives here when a validated rule is serialised.
-    if isinstance(value, CodeTable) or (isinstance(value, Mapping) and "code_table" in value):
-        return "<code_table>"
-    return None
-
-
-TransformRule = Annotated[
-    Annotated[Annotated[str, AfterValidator(_known_transform)], Tag("<name>")]
-    | Annotated[CodeTable, Tag("<code_table>")],
-    Discriminator(
-        _transform_form,
-        custom_error_type="transform_form",
-        custom_error_message="must be a transform name or a mapping with a code_table",
-    ),
+__all__ = [
+    "LOCALES",
+    "ClaimRule",
+    "CodeTable",
+    "Labels",
+    "Locale",
+    "MappingRules",
+    "SourceSpec",
+    "load_rules",
+    "parse_rules",
+    "resolve_locale",
 ]
-
-
-def _source_path(path: str) -> str:
-    if not _SOURCE_PATH.fullmatch(path):
-        raise ValueError(f"{path!r} is not a dotted path such as chName.ChineseName")
-    return path
-
-
-def _one_or_many(value: Any) -> Any:
-    return (value,) if isinstance(value, str) else value
-
-
-SourcePath = Annotated[str, AfterValidator(_source_path)]
-
-
-class SourceSpec(BaseModel):
-    """Where a claim's value comes from: the part of a rule the cross-checks need.
-
-    Read on its own (ignoring other keys) from a rule that failed validation elsewhere,
-    so that a missing label does not hide a bad source path in the same rule.
-    """
-
-    model_config = ConfigDict(
-        extra="ignore", frozen=True, validate_by_name=True, validate_by_alias=True
-    )
-
-    sources: Annotated[
-        tuple[SourcePath, ...], BeforeValidator(_one_or_many), Field(alias="from", min_length=1)
-    ]
-    """Dotted paths into the profile; the first one present gives the value."""
-    transform: TransformRule | None = None
-
-    @property
-    def transform_name(self) -> str:
-        if self.transform is None:
-            return "(none)"
-        return self.transform if isinstance(self.transform, str) else "code_table"
-
-    def accepted_shapes(self) -> frozenset[Shape]:
-        if self.transform is None:
-            return AS_IS_ACCEPTS
-        if isinstance(self.transform, CodeTable):
-            return CODE_TABLE_ACCEPTS
-        return TRANSFORMS[self.transform].accepts
-
-
-class ClaimRule(SourceSpec):
-    """How one claim is produced from the upstream profile, and how it is presented."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    labels: Labels
-    sensitive: bool = False
-    description: NonEmpty
-    """What the claim is, without saying what a client uses it for."""
 
 
 def _known_upstream(name: str) -> str:
@@ -212,6 +86,14 @@ class MappingRules(_Strict):
     session_claims: tuple[str, ...] = ()
     """Claims about the sign-in itself (how the resident authenticated), which the token
     issuer adds to every ID token whatever the scopes."""
+    clients: dict[str, ClientRules] = Field(default_factory=dict)
+    """Client id → how its claims differ from the rules above (`overrides.py`)."""
+
+    def for_client(self, client_id: str | None) -> dict[str, ClaimRule]:
+        """The rules that apply to `client_id`: the file's, with its overrides."""
+        if client_id is None or client_id not in self.clients:
+            return self.claims
+        return effective_rules({client_id: self.clients[client_id]}, self.claims)[client_id]
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -226,6 +108,10 @@ class MappingRules(_Strict):
             scopes=self.scopes,
             session_claims=self.session_claims,
         )
+        for client_id, rules in self.clients.items():
+            for name in rules.claims:
+                if name not in self.claims:
+                    problems.append(f"clients.{client_id}.claims.{name}: no such claim")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -241,6 +127,7 @@ _SECTIONS: dict[str, TypeAdapter[Any]] = {
     "claims": TypeAdapter(dict[str, Any]),
     "scopes": TypeAdapter(dict[str, tuple[str, ...]]),
     "session_claims": TypeAdapter(tuple[str, ...]),
+    "clients": TypeAdapter(dict[str, Any]),
 }
 
 
@@ -276,7 +163,7 @@ def parse_rules(text: str, *, source: str = "<claim rules>") -> MappingRules:
                 sections[key] = adapter.validate_python(raw[key])
             except ValidationError as exc:
                 failed.append(key)
-                problems.extend(_describe(exc, (key,)))
+                problems.extend(describe_errors(exc, (key,)))
 
     claims: dict[str, ClaimRule] = {}
     specs: dict[str, SourceSpec] = {}
@@ -284,7 +171,7 @@ def parse_rules(text: str, *, source: str = "<claim rules>") -> MappingRules:
         try:
             claims[name] = specs[name] = ClaimRule.model_validate(body)
         except ValidationError as exc:
-            problems.extend(_describe(exc, ("claims", name)))
+            problems.extend(describe_errors(exc, ("claims", name)))
             partial = _partial_spec(body)
             if partial is not None:
                 specs[name] = partial
@@ -300,9 +187,16 @@ def parse_rules(text: str, *, source: str = "<claim rules>") -> MappingRules:
             else sections.get("session_claims", ()),
         )
     )
+    clients: dict[str, ClientRules] = {}
+    if "clients" in sections:
+        upstream = sections.get("upstream")
+        clients, found = check_clients(
+            sections["clients"], claims, VOCABULARIES.get(upstream) if upstream else None
+        )
+        problems.extend(found)
     if problems:
         raise ConfigError(source, problems)
-    return MappingRules.model_validate({**sections, "claims": claims})
+    return MappingRules.model_validate({**sections, "claims": claims, "clients": clients})
 
 
 def _partial_spec(body: Any) -> SourceSpec | None:
@@ -349,7 +243,7 @@ def _read_yaml(text: str, source: str, problems: list[str]) -> Any:
     return data
 
 
-def _describe(exc: ValidationError, prefix: tuple[str, ...]) -> list[str]:
+def describe_errors(exc: ValidationError, prefix: tuple[str, ...]) -> list[str]:
     out = []
     for error in exc.errors(include_url=False):
         where = ".".join(prefix)

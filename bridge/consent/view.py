@@ -1,6 +1,7 @@
 """What the consent page shows: each attribute with its label and a preview of the
 value, masked where the attribute is sensitive, plus the recipient, the purpose and
-the receiving jurisdiction."""
+the receiving jurisdiction; and whether the resident may ask for the decision to be
+remembered (bridge.consent.memory)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ class ConsentView:
     purpose: str
     jurisdiction: str
     items: tuple[ConsentItem, ...]
+    remember_days: int = 0
+    """Offer to remember the decision for this many days (0: do not offer)."""
 
 
 def mask(value: str) -> str:
@@ -43,7 +46,12 @@ def _preview(value: Any) -> str:
 
 
 def build_view(
-    pending: PendingConsent, client: Client, mapper: ClaimMapper, locale: str
+    pending: PendingConsent,
+    client: Client,
+    mapper: ClaimMapper,
+    locale: str,
+    *,
+    remember_days: int = 0,
 ) -> ConsentView:
     items = []
     for claim in mapper.claims:  # rule order: the order the resident reads
@@ -64,4 +72,5 @@ def build_view(
         purpose=client.purpose.get(locale),
         jurisdiction=client.jurisdiction.get(locale),
         items=tuple(items),
+        remember_days=remember_days,
     )

@@ -15,6 +15,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import RedirectResponse, Response
 
 from mock_idps.iamsmart import codes
+from mock_idps.iamsmart.catalog import LANGUAGE_NAMES
 from mock_idps.iamsmart.codes import IamSmartError
 from mock_idps.iamsmart.config import DEFAULT_LANG, LANGS, SOURCES
 from mock_idps.iamsmart.pages import Pages
@@ -85,6 +86,18 @@ def check_get_qr(state: IamSmartState, params: QueryParams) -> QrTicket:
     )
 
 
+def language_links(params: QueryParams) -> list[tuple[str, str, str]]:
+    """The same getQR request in each language: the QR page's language switcher. A new
+    request makes a new ticket; the old one simply expires."""
+    links = []
+    for lang, name in LANGUAGE_NAMES:
+        query = urlencode(
+            [*((k, v) for k, v in params.multi_items() if k != "lang"), ("lang", lang)]
+        )
+        links.append((lang, name, f"/api/v1/auth/getQR?{query}"))
+    return links
+
+
 def callback_url(ticket: QrTicket, **params: str) -> str:
     if ticket.state is not None:
         params["state"] = ticket.state
@@ -99,10 +112,11 @@ def build_router(state: IamSmartState, pages: Pages) -> APIRouter:
     async def get_qr(request: Request) -> Response:
         state.calls["getQR"] += 1
         lang = request.query_params.get("lang")
+        lang_links = language_links(request.query_params)
         try:
             ticket = check_get_qr(state, request.query_params)
         except IamSmartError as error:
-            return pages.error(error, lang)
+            return pages.error(error, lang, lang_links=lang_links)
         ticket_id = state.new_ticket(ticket)
         return pages.render(
             "qr.html",
@@ -112,6 +126,7 @@ def build_router(state: IamSmartState, pages: Pages) -> APIRouter:
             ticket_id=ticket_id,
             action=f"/api/v1/auth/qr/{ticket_id}",
             personas=list(state.personas.values()),
+            lang_links=lang_links,
         )
 
     @router.post("/api/v1/auth/qr/{ticket_id}")

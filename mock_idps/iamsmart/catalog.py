@@ -34,6 +34,8 @@ _EN: dict[str, str] = {
     "error_code": "Error code",
     "error_parameter": "Parameter",
     "error_hint": "Please return to the online service and try again.",
+    "language": "Language",
+    "persona_actions": "What {persona} does in the app",
 }
 
 _ZH_HK: dict[str, str] = {
@@ -55,6 +57,8 @@ _ZH_HK: dict[str, str] = {
     "error_code": "錯誤代碼",
     "error_parameter": "參數",
     "error_hint": "請返回網上服務再試。",
+    "language": "語言",
+    "persona_actions": "{persona}在程式內的操作",
 }
 
 _ZH_CN: dict[str, str] = {
@@ -76,9 +80,14 @@ _ZH_CN: dict[str, str] = {
     "error_code": "错误代码",
     "error_parameter": "参数",
     "error_hint": "请返回网上服务再试。",
+    "language": "语言",
+    "persona_actions": "{persona}在程序内的操作",
 }
 
 _CATALOG: dict[str, dict[str, str]] = {"en-US": _EN, "zh-HK": _ZH_HK, "zh-CN": _ZH_CN}
+
+LANGUAGE_NAMES = (("en-US", "English"), ("zh-HK", "繁體中文"), ("zh-CN", "简体中文"))
+"""The switcher's entries, each language named in itself (getQR `lang`, §1.4)."""
 
 
 def strings(lang: str | None) -> Mapping[str, str]:

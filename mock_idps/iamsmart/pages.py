@@ -26,7 +26,7 @@ class Pages:
         html = self._env.get_template(name).render(lang=chosen, t=strings(chosen), **ctx)
         return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
 
-    def error(self, error: IamSmartError, lang: str | None) -> HTMLResponse:
+    def error(self, error: IamSmartError, lang: str | None, **ctx: Any) -> HTMLResponse:
         return self.render(
             "error.html",
             lang,
@@ -34,4 +34,5 @@ class Pages:
             code=error.code,
             message=error.message,
             parameter=error.parameter,
+            **ctx,
         )

@@ -1,9 +1,12 @@
 """No personal data value reaches a log line (DESIGN §5 "Safe"): the whole flow runs for
-every persona — sign-in, consent, token, userinfo, binding — while every structlog event
-and every stdlib log record of all three systems is captured."""
+every persona — sign-in, consent (remembered, then reused), token, userinfo, binding, the
+resident's own consent page and a withdrawal — while every structlog event and every
+stdlib log record of all three systems is captured. The audit trail, which records
+the same steps, must hold none of the values either."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -11,6 +14,7 @@ import structlog
 
 from tests.flows.conftest import Chain
 from tests.flows.steps import at_iamsmart, choose, consent, location_query
+from tests.support.audit import audit_records
 from tests.support.browser import Resident
 from tests.support.rp import RelyingParty
 
@@ -68,7 +72,7 @@ PERMITS = {
 
 @pytest.mark.parametrize("persona", sorted(PERSONAL_VALUES))
 def test_no_persona_value_appears_in_any_log_line(
-    chain: Chain, persona: str, caplog: pytest.LogCaptureFixture
+    chain: Chain, persona: str, caplog: pytest.LogCaptureFixture, redis_url: str
 ) -> None:
     caplog.set_level(logging.DEBUG)
     resident = Resident()
@@ -82,12 +86,27 @@ def test_no_persona_value_appears_in_any_log_line(
             # a scripted client reading every claim it may have
             request = rp.authorization_request(scope="openid profile phone")
             qr = at_iamsmart(resident, request.url)
-            stopped = consent(
-                resident, choose(resident, qr, persona), "allow", stop_at=rp.redirect_uri
+            stopped = resident.submit(
+                choose(resident, qr, persona),
+                button=("decision", "allow"),
+                fields={"remember": "yes"},
+                stop_at=rp.redirect_uri,
             )
             code = location_query(stopped)["code"]
             tokens = rp.redeem(code, request.verifier).json()
             assert rp.userinfo(tokens["access_token"]).status_code == 200
+            # again: the remembered consent applies without a page
+            again = rp.authorization_request(scope="openid profile phone")
+            reused = choose(
+                resident, at_iamsmart(resident, again.url), persona, stop_at=rp.redirect_uri
+            )
+            assert "code" in location_query(reused)
+            # the resident's own consent page, and a withdrawal
+            qr = at_iamsmart(resident, f"{chain.bridge}/consents/sign-in")
+            consents = choose(resident, qr, persona)
+            withdraw = consents.html.select_one("form[action='/consents/withdraw']")
+            assert withdraw is not None, consents.text[:300]
+            assert resident.submit(consents, form=withdraw).status == 200
     finally:
         resident.close()
     assert events, "the flow must have logged something for this test to mean anything"
@@ -96,3 +115,9 @@ def test_no_persona_value_appears_in_any_log_line(
     for value in PERSONAL_VALUES[persona]:
         leaking = [line for line in lines if value in line]
         assert not leaking, f"{value!r} appears in a log line: {leaking[0][:300]}"
+    trail = [record.body for record in audit_records(redis_url)]
+    kinds = {json.loads(body)["event"] for body in trail}
+    assert {"consent.decided", "consent.withdrawn"} <= kinds, kinds
+    for value in PERSONAL_VALUES[persona]:
+        leaking = [body for body in trail if value in body]
+        assert not leaking, f"{value!r} appears in an audit record: {leaking[0][:300]}"

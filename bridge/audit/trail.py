@@ -1,9 +1,8 @@
-"""Recording what crossed the boundary: who (pairwise subject), when, which fields,
-which client, which purpose — never the values.
+"""The interface every part of the bridge records through: who (pairwise subject), when,
+which fields, which client, which purpose — never the values.
 
-`AuditTrail` is the interface every part of the bridge records through; this first
-implementation writes structured `audit.*` events to the log. A tamper-evident trail
-(hash-chained, kept in Redis Streams) implements the same interface.
+`LogAuditTrail` only writes structured `audit.*` log events; `HashChainAuditTrail`
+(`bridge.audit.chain`) also keeps each record in a tamper-evident, hash-chained log.
 """
 
 from __future__ import annotations
@@ -16,9 +15,25 @@ import structlog
 
 class AuditTrail(Protocol):
     async def consent_decided(
-        self, *, subject: str, client_id: str, claims: Collection[str], allowed: bool
+        self,
+        *,
+        subject: str,
+        client_id: str,
+        claims: Collection[str],
+        allowed: bool,
+        remembered_until: float | None = None,
+        reused: bool = False,
     ) -> None:
-        """The resident allowed or denied releasing `claims` to `client_id`."""
+        """The resident allowed or denied releasing `claims` to `client_id`.
+
+        `remembered_until`: the resident asked the bridge to remember the decision until
+        then. `reused`: no new decision was asked for; one remembered earlier applied."""
+        ...
+
+    async def consent_withdrawn(
+        self, *, subject: str, client_id: str, claims: Collection[str]
+    ) -> None:
+        """The resident withdrew a remembered consent."""
         ...
 
     async def attributes_released(
@@ -46,7 +61,14 @@ class LogAuditTrail:
         self._log = structlog.get_logger("bridge.audit")
 
     async def consent_decided(
-        self, *, subject: str, client_id: str, claims: Collection[str], allowed: bool
+        self,
+        *,
+        subject: str,
+        client_id: str,
+        claims: Collection[str],
+        allowed: bool,
+        remembered_until: float | None = None,
+        reused: bool = False,
     ) -> None:
         self._log.info(
             "audit.consent",
@@ -54,6 +76,15 @@ class LogAuditTrail:
             client_id=client_id,
             claims=sorted(claims),
             decision="allow" if allowed else "deny",
+            remembered_until=remembered_until,
+            reused=reused,
+        )
+
+    async def consent_withdrawn(
+        self, *, subject: str, client_id: str, claims: Collection[str]
+    ) -> None:
+        self._log.info(
+            "audit.consent_withdrawn", subject=subject, client_id=client_id, claims=sorted(claims)
         )
 
     async def attributes_released(

@@ -1,0 +1,132 @@
+"""Remembering a resident's consent, and withdrawing it.
+
+A resident who ticks "remember" is not asked again by the same client while the
+decision lasts (`BRIDGE_CONSENT_MEMORY_TTL`) — unless the client would now receive a
+claim the resident did not agree to: a remembered consent covers a set of claim names,
+and only requests within that set (PDPO DPP3: a new use needs new consent).
+
+Withdrawal ends the memory and revokes the grants issued under it, so tokens already
+issued stop working at UserInfo (and refresh tokens of those grants with them).
+Every decision, reuse and withdrawal goes to the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import structlog
+
+from bridge.audit import AuditTrail
+from bridge.clock import Clock
+from bridge.provider.subject import pairwise_subject
+from bridge.store.consents import MAX_GRANTS, ConsentLedger, RememberedConsent
+from bridge.store.records import Stores
+
+log = structlog.get_logger(__name__)
+
+RESIDENT_SECTOR = "bridge:residents"
+"""The bridge's own sector: the resident's pairwise identifier for its consent records.
+No client ever sees an identifier of this sector."""
+
+
+class ConsentMemory:
+    def __init__(
+        self,
+        *,
+        stores: Stores,
+        clock: Clock,
+        audit: AuditTrail,
+        pairwise_salt: str,
+        remember_for: int,
+    ) -> None:
+        self._stores = stores
+        self._clock = clock
+        self._audit = audit
+        self._salt = pairwise_salt
+        self.remember_for = remember_for
+
+    def resident(self, idp: str, upstream_subject: str) -> str:
+        return pairwise_subject(
+            self._salt, sector=RESIDENT_SECTOR, idp=idp, upstream_subject=upstream_subject
+        )
+
+    def until(self) -> float:
+        return self._clock.now() + self.remember_for
+
+    async def _ledger(self, resident: str) -> ConsentLedger:
+        found = await self._stores.consents.get(resident)
+        return found or ConsentLedger(resident=resident, entries={}, expires_at=0)
+
+    async def covering(
+        self, resident: str, client_id: str, claims: Collection[str]
+    ) -> RememberedConsent | None:
+        """The live remembered consent of `resident` to `client_id` that covers every
+        claim in `claims`, if there is one."""
+        entry = (await self._ledger(resident)).live(self._clock.now()).get(client_id)
+        if entry is None or not set(claims) <= set(entry.claims):
+            return None
+        return entry
+
+    async def remember(
+        self,
+        resident: str,
+        *,
+        client_id: str,
+        subject: str,
+        claims: Collection[str],
+        grant_id: str,
+        until: float,
+    ) -> None:
+        ledger = await self._ledger(resident)
+        entry = RememberedConsent(
+            client_id=client_id,
+            subject=subject,
+            claims=tuple(sorted(claims)),
+            decided_at=self._clock.now(),
+            expires_at=until,
+            grant_ids=(grant_id,),
+        )
+        await self._save(ledger, client_id, entry)
+
+    async def add_grant(self, resident: str, client_id: str, grant_id: str) -> None:
+        """Note a grant issued under a remembered consent, for withdrawal to revoke."""
+        ledger = await self._ledger(resident)
+        entry = ledger.entries.get(client_id)
+        if entry is not None:
+            grants = (*entry.grant_ids, grant_id)[-MAX_GRANTS:]
+            await self._save(ledger, client_id, entry.model_copy(update={"grant_ids": grants}))
+
+    async def _save(
+        self, ledger: ConsentLedger, client_id: str, entry: RememberedConsent | None
+    ) -> None:
+        entries = {k: v for k, v in ledger.entries.items() if k != client_id}
+        if entry is not None:
+            entries[client_id] = entry
+        expires_at = max((e.expires_at for e in entries.values()), default=0)
+        await self._stores.consents.put(
+            ConsentLedger(resident=ledger.resident, entries=entries, expires_at=expires_at)
+        )
+
+    async def remembered(self, resident: str) -> list[RememberedConsent]:
+        """The resident's live remembered consents, newest first."""
+        live = (await self._ledger(resident)).live(self._clock.now()).values()
+        return sorted(live, key=lambda e: e.decided_at, reverse=True)
+
+    async def withdraw(self, resident: str, client_id: str) -> RememberedConsent | None:
+        ledger = await self._ledger(resident)
+        entry = ledger.live(self._clock.now()).get(client_id)
+        if entry is None:
+            return None
+        await self._save(ledger, client_id, None)
+        for grant_id in entry.grant_ids:
+            await self._stores.grants.revoke(grant_id)
+        await self._audit.consent_withdrawn(
+            subject=entry.subject, client_id=client_id, claims=entry.claims
+        )
+        log.info(
+            "consent.withdrawn",
+            client_id=client_id,
+            subject=entry.subject,
+            revoked_grants=len(entry.grant_ids),
+        )
+        return entry
