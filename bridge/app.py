@@ -4,6 +4,8 @@ clock, store and HTTP client."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -13,53 +15,51 @@ import structlog
 from fastapi import FastAPI
 
 from bridge import __version__
-from bridge.audit import AuditTrail, LogAuditTrail
+from bridge.audit import AuditTrail
+from bridge.audit.factory import default_trail
 from bridge.broker import Broker, BrokerPolicy
 from bridge.claims.mapper import ClaimMapper
 from bridge.clock import Clock, SystemClock
 from bridge.configuration import Configuration, load_configuration
-from bridge.errors import ConfigError, SigningKeyError
+from bridge.consent.account import AccountSignIn
+from bridge.consent.memory import ConsentMemory
+from bridge.errors import ConfigError
 from bridge.http.errors import install_error_handlers, render_error
 from bridge.http.middleware import RequestContextMiddleware
 from bridge.http.pages import Pages
-from bridge.http.routes import api, health, metadata, signin
+from bridge.http.routes import api, consents, error_page, health, metadata, signin
+from bridge.http.routes import metrics as metrics_route
+from bridge.metrics import BridgeMetrics
+from bridge.oauth import build_oauth
 from bridge.provider.discovery import openid_configuration
-from bridge.provider.token import TokenEndpoint, TokenLifetimes
 from bridge.services import Services
 from bridge.settings import Settings
-from bridge.signing.keyset import KeySet
-from bridge.signing.storage import load_keyset
+from bridge.signing.ring import KeyRing, LoadedKeys, SleepingTicker, Ticker, load_keys
 from bridge.store.backend import KeyValueBackend
 from bridge.store.memory import MemoryBackend
 from bridge.store.records import Stores
 from bridge.store.redis import RedisBackend
 from bridge.store.sealing import Sealer
-from bridge.tokens.issuer import TokenIssuer
-from bridge.tokens.verifier import AccessTokenVerifier
 from bridge.upstream.registry import build_connectors
 
 log = structlog.get_logger(__name__)
 
 
-def _load_everything(settings: Settings, env: Mapping[str, str]) -> tuple[Configuration, KeySet]:
+def _load_everything(
+    settings: Settings, env: Mapping[str, str]
+) -> tuple[Configuration, LoadedKeys]:
     """Configuration files and keys, with the problems of both reported together."""
     problems: list[str] = []
-    config = keyset = None
+    config = None
     try:
         config = load_configuration(settings, env)
     except ConfigError as exc:
         problems += exc.problems
-    try:
-        keyset = load_keyset(settings.keys_dir)
-        if keyset.has_development_keys and not settings.development:
-            problems.append(
-                f"{settings.keys_dir} holds development keys, refused outside development"
-            )
-    except SigningKeyError as exc:
-        problems.append(str(exc))
-    if problems or config is None or keyset is None:
+    keys = load_keys(settings)  # key settings, files, encryption and refusals
+    problems += keys.problems
+    if problems or config is None:
         raise ConfigError("start-up", problems)
-    return config, keyset
+    return config, keys
 
 
 def create_app(
@@ -70,9 +70,10 @@ def create_app(
     http: httpx.AsyncClient | None = None,
     env: Mapping[str, str] | None = None,
     audit: AuditTrail | None = None,
+    key_ticker: Ticker | None = None,
 ) -> FastAPI:
     clock = clock or SystemClock()
-    config, keyset = _load_everything(settings, os.environ if env is None else env)
+    config, loaded_keys = _load_everything(settings, os.environ if env is None else env)
     if backend is None:
         backend = (
             RedisBackend.from_url(settings.redis_url)
@@ -84,9 +85,34 @@ def create_app(
     http = http or httpx.AsyncClient(timeout=settings.upstream_timeout)
     connectors = build_connectors(config.upstreams, http=http, clock=clock)
     mapper = ClaimMapper(config.rules)
+    audit = audit or default_trail(backend, clock, config.clients)
+    consent_memory = ConsentMemory(
+        stores=stores,
+        clock=clock,
+        audit=audit,
+        pairwise_salt=settings.pairwise_salt.get_secret_value(),
+        remember_for=settings.consent_memory_ttl,
+    )
+    accounts = AccountSignIn(
+        stores=stores,
+        clock=clock,
+        connectors=connectors,
+        memory=consent_memory,
+        upstream="iamsmart",
+        flow_ttl=settings.flow_ttl,
+        session_ttl=settings.account_session_ttl,
+    )
 
-    def current_keys() -> KeySet:
-        return keyset
+    metrics = BridgeMetrics()
+    key_ring = KeyRing(
+        loaded_keys,
+        clock=clock,
+        backend=backend,
+        development=settings.development,
+        metrics=metrics,
+    )
+    current_keys = key_ring.current  # this instance's key set, refreshed in the background
+    keyset = current_keys()
 
     broker = Broker(
         policy=BrokerPolicy(
@@ -102,9 +128,13 @@ def create_app(
         mapper=mapper,
         stores=stores,
         clock=clock,
-        audit=audit or LogAuditTrail(),
+        audit=audit,
+        consents=consent_memory,
+        accounts=accounts,
     )
-    issuer = TokenIssuer(settings.issuer, current_keys, clock)
+    oauth = build_oauth(
+        settings, config, stores=stores, keys=current_keys, http=http, clock=clock, audit=audit
+    )
     services = Services(
         settings=settings,
         clock=clock,
@@ -114,24 +144,25 @@ def create_app(
         mapper=mapper,
         connectors=connectors,
         broker=broker,
-        token_endpoint=TokenEndpoint(
-            stores=stores,
-            issuer=issuer,
-            lifetimes=TokenLifetimes(
-                access_token=settings.access_token_ttl,
-                id_token=settings.id_token_ttl,
-                code=settings.code_ttl,
-            ),
-        ),
-        verifier=AccessTokenVerifier(settings.issuer, current_keys, clock),
+        token_endpoint=oauth.token_endpoint,
+        verifier=oauth.verifier,
         pages=Pages(),
         discovery=openid_configuration(
             settings.issuer,
             scopes=broker.supported_scopes,
             claims=mapper.claims,
-            signing_algs=[k.alg for k in keyset.all],
+            signing_algs=list(
+                dict.fromkeys([settings.keys_algorithm, *(k.alg for k in keyset.all)])
+            ),
             acr_values=("L2", "L3"),
+            grant_types=oauth.token_endpoint.grant_types,
+            client_assertion_algs=oauth.client_assertion_algorithms,
         ),
+        audit=audit,
+        accounts=accounts,
+        key_ring=key_ring,
+        metrics=metrics,
+        oauth=oauth,
     )
 
     @asynccontextmanager
@@ -141,9 +172,13 @@ def create_app(
             issuer=settings.issuer,
             env=settings.env,
             store="redis" if settings.redis_url else "memory",
-            kid=keyset.active.kid,
+            kid=current_keys().active.kid,
         )
+        refresher = asyncio.create_task(key_ring.run(key_ticker or SleepingTicker()))
         yield
+        refresher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refresher
         for connector in connectors.values():
             await connector.aclose()
         if owns_http:
@@ -159,8 +194,16 @@ def create_app(
         openapi_url=None,
     )
     app.state.services = services
-    for router in (metadata.router, signin.router, api.router, health.router):
+    for router in (
+        metadata.router,
+        signin.router,
+        consents.router,
+        error_page.router,
+        api.router,
+        health.router,
+    ):
         app.include_router(router)
+    app.include_router(metrics_route.router)
     install_error_handlers(app, services.pages, settings.issuer)
     app.add_middleware(
         RequestContextMiddleware,

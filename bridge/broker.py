@@ -17,6 +17,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -46,7 +47,18 @@ from bridge.provider.responses import success_redirect
 from bridge.provider.subject import pairwise_subject
 from bridge.store.records import Stores, grant_id_for_code
 from bridge.upstream.base import Connector
-from bridge.wire import SCOPE_OPENID
+from bridge.wire import SCOPE_OFFLINE_ACCESS, SCOPE_OPENID
+
+
+def account_state(state: str) -> bool:
+    """A resident's own sign-in (bridge.consent.account) uses 36-character states;
+    sign-ins for clients use 32 (`start`)."""
+    return len(state) == 36
+
+
+if TYPE_CHECKING:  # both import Browser and Redirect from here
+    from bridge.consent.account import AccountSignIn
+    from bridge.consent.memory import ConsentMemory
 
 log = structlog.get_logger(__name__)
 
@@ -133,7 +145,11 @@ class Broker:
         stores: Stores,
         clock: Clock,
         audit: AuditTrail,
+        consents: ConsentMemory | None = None,
+        accounts: AccountSignIn | None = None,
     ) -> None:
+        self._consents = consents
+        self._accounts = accounts
         self._policy = policy
         self._clients = clients
         self._connectors = connectors
@@ -144,7 +160,7 @@ class Broker:
 
     @property
     def supported_scopes(self) -> frozenset[str]:
-        return frozenset({SCOPE_OPENID, *self._mapper.scopes})
+        return frozenset({SCOPE_OPENID, SCOPE_OFFLINE_ACCESS, *self._mapper.scopes})
 
     async def start(self, params: Iterable[tuple[str, str]], browser: Browser) -> Redirect:
         client, request = parse_authorization_request(
@@ -160,7 +176,7 @@ class Broker:
             flow_id=secrets.token_urlsafe(24),  # 32 chars: iAM Smart allows ≤ 36 [A-Za-z0-9_-]
             request=request,
             upstream=connector.name,
-            upstream_fields=self._mapper.source_fields(released),
+            upstream_fields=self._mapper.source_fields(released, client_id=client.client_id),
             released_claims=tuple(sorted(released)),
             browser_binding=_binding(browser_id),
             user_agent=(browser.user_agent or "")[:512] or None,
@@ -187,6 +203,8 @@ class Broker:
         if connector is None:
             raise _page_error("error_unknown_upstream", "Unknown identity provider")
         state = connector.callback_state(params)
+        if state and self._accounts is not None and account_state(state):
+            return await self._accounts.complete(connector, state, params, browser)
         flow = await self._stores.flows.take(state) if state else None
         if flow is None or flow.upstream != upstream:
             raise _page_error("error_flow_expired", "The sign-in has expired or was completed")
@@ -197,8 +215,10 @@ class Broker:
         except UpstreamError as failure:
             raise self._client_error(failure, flow) from failure
         now = self._clock.now()
-        claims = self._mapper.map(identity, set(flow.released_claims))
-        session = self._mapper.map(identity, self._mapper.session_claims)
+        claims = self._mapper.map(identity, set(flow.released_claims), client_id=client.client_id)
+        session = self._mapper.map(
+            identity, self._mapper.session_claims, client_id=client.client_id
+        )
         pending = PendingConsent(
             interaction_id=secrets.token_urlsafe(24),
             request=flow.request,
@@ -215,10 +235,41 @@ class Broker:
             acr=session.get("acr"),
             auth_time=int(now),
             expires_at=now + self._policy.consent_ttl,
+            upstream_idp=identity.idp,
+            upstream_subject=identity.subject,
         )
+        if self._consents is not None:
+            resident = self._consents.resident(identity.idp, identity.subject)
+            earlier = await self._consents.covering(resident, client.client_id, claims.keys())
+            if earlier is not None:
+                return await self._reuse_consent(pending, resident, earlier.expires_at)
         await self._stores.interactions.put(pending)
         log.info("signin.upstream_completed", client_id=client.client_id, subject=pending.subject)
         return Redirect(f"/consent/{pending.interaction_id}")
+
+    async def _reuse_consent(
+        self, pending: PendingConsent, resident: str, remembered_until: float
+    ) -> Redirect:
+        """The resident allowed these claims to this client before and asked the bridge
+        to remember it: no page, but an audit record naming the earlier decision."""
+        assert self._consents is not None  # noqa: S101 - only called when consents exist
+        request = pending.request
+        await self._audit.consent_decided(
+            subject=pending.subject,
+            client_id=request.client_id,
+            claims=pending.claims.keys(),
+            allowed=True,
+            remembered_until=remembered_until,
+            reused=True,
+        )
+        code = await self._issue_code(pending)
+        await self._consents.add_grant(resident, request.client_id, grant_id_for_code(code))
+        log.info("signin.consent_remembered", client_id=request.client_id, subject=pending.subject)
+        return Redirect(
+            success_redirect(
+                request.redirect_uri, code=code, state=request.state, issuer=self._policy.issuer
+            )
+        )
 
     def _client_error(self, failure: UpstreamError, flow: FlowState) -> OAuthError:
         error_class, description = _UPSTREAM_ERRORS[failure.failure]
@@ -261,11 +312,14 @@ class Broker:
         if await self._stores.interactions.take(interaction_id) is None:
             raise _page_error("error_consent_expired", "The consent was already answered")
         allowed = decision == "allow"
+        remember = allowed and form.get("remember") == "yes" and self._consents is not None
+        remembered_until = self._consents.until() if remember and self._consents else None
         await self._audit.consent_decided(
             subject=pending.subject,
             client_id=client.client_id,
             claims=pending.claims.keys(),
             allowed=allowed,
+            remembered_until=remembered_until,
         )
         request = pending.request
         if not allowed:
@@ -275,10 +329,24 @@ class Broker:
                 state=request.state,
             )
         code = await self._issue_code(pending)
+        if remembered_until is not None:
+            await self._remember(pending, remembered_until, grant_id_for_code(code))
         return Redirect(
             success_redirect(
                 request.redirect_uri, code=code, state=request.state, issuer=self._policy.issuer
             )
+        )
+
+    async def _remember(self, pending: PendingConsent, until: float, grant_id: str) -> None:
+        if self._consents is None or not pending.upstream_idp or not pending.upstream_subject:
+            return
+        await self._consents.remember(
+            self._consents.resident(pending.upstream_idp, pending.upstream_subject),
+            client_id=pending.request.client_id,
+            subject=pending.subject,
+            claims=pending.claims.keys(),
+            grant_id=grant_id,
+            until=until,
         )
 
     async def _issue_code(self, pending: PendingConsent) -> str:
@@ -296,6 +364,8 @@ class Broker:
                 acr=pending.acr,
                 auth_time=pending.auth_time,
                 expires_at=now + self._policy.code_ttl + self._policy.grant_ttl,
+                upstream_idp=pending.upstream_idp,
+                upstream_subject=pending.upstream_subject,
             )
         )
         await self._stores.codes.put(

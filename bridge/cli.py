@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bridge.commands import clients, config, keys, run
+from bridge.commands import audit, claims, clients, config, keys, run
 
 app = typer.Typer(
     help="GBA identity bridge: iAM Smart ⇄ Guangdong, OpenID Connect.",
@@ -16,6 +16,8 @@ app.command()(run.serve)
 app.add_typer(clients.app, name="clients")
 app.add_typer(config.app, name="config")
 app.add_typer(keys.app, name="keys")
+app.add_typer(claims.app, name="claims")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

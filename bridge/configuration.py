@@ -4,16 +4,17 @@ problem at once (dex's Validate), so an operator fixes them in one pass."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, SecretStr
 
 from bridge.claims.rules import MappingRules, load_rules
 from bridge.errors import ConfigError
 from bridge.provider.clients import ClientRegistry, load_clients
+from bridge.provider.token_exchange_config import ExchangeConfig, load_exchange_for_clients
 from bridge.settings import DEV_MARKER, Settings
 from bridge.upstream.registry import load_upstreams
-from bridge.wire import SCOPE_OPENID
+from bridge.wire import SCOPE_OFFLINE_ACCESS, SCOPE_OPENID
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Configuration:
     clients: ClientRegistry
     upstreams: dict[str, BaseModel]
     rules: MappingRules
+    exchange: ExchangeConfig = field(default_factory=ExchangeConfig)
 
 
 def _cross_check(
@@ -31,7 +33,7 @@ def _cross_check(
 ) -> list[str]:
     problems = []
     claims = set(rules.claims) if rules else None
-    scopes = {SCOPE_OPENID, *rules.scopes} if rules else None
+    scopes = {SCOPE_OPENID, SCOPE_OFFLINE_ACCESS, *rules.scopes} if rules else None
     for client in clients:
         where = f"{settings.clients_file}: client {client.client_id}"
         if upstreams and client.upstream not in upstreams:
@@ -69,6 +71,10 @@ def load_configuration(settings: Settings, env: Mapping[str, str]) -> Configurat
     except ConfigError as exc:
         problems += exc.problems
     problems += _cross_check(settings, clients, upstreams, rules)
+    exchange, found = load_exchange_for_clients(
+        settings.token_exchange_file, env, clients, production=not settings.development
+    )
+    problems += found
     if problems or rules is None:
         raise ConfigError("configuration", problems)
-    return Configuration(clients=clients, upstreams=upstreams, rules=rules)
+    return Configuration(clients=clients, upstreams=upstreams, rules=rules, exchange=exchange)

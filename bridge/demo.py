@@ -43,6 +43,7 @@ def demo_environment(ports: DemoPorts, keys_dir: Path) -> dict[str, str]:
         "IAMSMART_PUBLIC_URL": ports.url(ports.iamsmart),
         "IAMSMART_API_URL": ports.url(ports.iamsmart),
         "GUANGDONG_PUBLIC_URL": ports.url(ports.guangdong),
+        "GUANGDONG_API_URL": ports.url(ports.guangdong),
         "IAMSMART_KEK_PUBLIC_KEY_FILE": str(keys_dir / KEK_PUBLIC_FILE),
         "IAMSMART_KEK_PRIVATE_KEY_FILE": str(keys_dir / "iamsmart-kek.pem"),
     }

@@ -38,6 +38,12 @@ from enum import StrEnum
 _DESCRIPTION_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
 
 
+def quoted(value: str, limit: int = 40) -> str:
+    """Part of a client's input made safe to echo in an error_description: cut to
+    `limit` characters, anything RFC 6749 §5.2 forbids replaced by `?`."""
+    return "".join(c if c in _DESCRIPTION_CHARS else "?" for c in value[:limit])
+
+
 class OAuthError(Exception):
     error: str = "invalid_request"
     status_code: int = 400

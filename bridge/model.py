@@ -88,6 +88,10 @@ class PendingConsent(_Record):
     acr: str | None = None
     auth_time: int
     expires_at: float
+    upstream_idp: str | None = None
+    upstream_subject: str | None = None
+    """The upstream identity (iAM Smart openID), kept sealed so that a token exchange can
+    derive the resident's pairwise `sub` at another sector (DESIGN §2.2)."""
 
 
 class AuthorizationCode(_Record):
@@ -117,3 +121,7 @@ class Grant(_Record):
     acr: str | None = None
     auth_time: int
     expires_at: float
+    upstream_idp: str | None = None
+    upstream_subject: str | None = None
+    """Who signed in upstream: the only way to the resident's pairwise `sub` at another
+    sector, since a pairwise `sub` cannot be inverted (token exchange, RFC 8693)."""

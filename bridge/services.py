@@ -7,14 +7,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bridge.audit import AuditTrail
 from bridge.broker import Broker
 from bridge.claims.mapper import ClaimMapper
 from bridge.clock import Clock
+from bridge.consent.account import AccountSignIn
 from bridge.http.pages import Pages
+from bridge.metrics import BridgeMetrics
+from bridge.oauth import OAuthServices
 from bridge.provider.clients import ClientRegistry
 from bridge.provider.token import TokenEndpoint
 from bridge.settings import Settings
 from bridge.signing.keyset import KeySet
+from bridge.signing.ring import KeyRing
 from bridge.store.records import Stores
 from bridge.tokens.verifier import AccessTokenVerifier
 from bridge.upstream.base import Connector
@@ -34,3 +39,8 @@ class Services:
     verifier: AccessTokenVerifier
     pages: Pages
     discovery: dict[str, Any]
+    audit: AuditTrail
+    accounts: AccountSignIn
+    key_ring: KeyRing
+    metrics: BridgeMetrics
+    oauth: OAuthServices

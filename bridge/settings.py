@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bridge.signing.keys import Algorithm
+
 DEV_MARKER = "dev-only-"
 
 
@@ -62,9 +64,89 @@ class Settings(BaseSettings):
         "(iAM Smart gives up after 18 minutes).",
     )
     consent_ttl: int = Field(600, ge=30, description="How long the consent page stays valid.")
+    consent_memory_ttl: int = Field(
+        90 * 86400,
+        ge=0,
+        description="How long a consent the resident asks the bridge to remember lasts, "
+        "seconds; the consent page offers it in whole days (under a day: not offered). A "
+        "request for any claim the remembered consent does not cover asks again.",
+    )
+    account_session_ttl: int = Field(
+        900,
+        ge=60,
+        description="How long the resident's own sign-in to the consent page (/consents) "
+        "lasts, seconds.",
+    )
     access_token_ttl: int = Field(600, ge=30, description="Access token lifetime, seconds.")
     id_token_ttl: int = Field(600, ge=30, description="ID token lifetime, seconds.")
-    jwks_max_age: int = Field(300, ge=0, description="Cache-Control max-age of the JWKS.")
+    jwks_max_age: int = Field(
+        300,
+        ge=0,
+        description="Cache-Control max-age of the JWKS, seconds. A next key is published "
+        "at least this plus BRIDGE_KEYS_REFRESH_INTERVAL before it signs.",
+    )
+    keys_algorithm: Algorithm = Field(
+        "ES256",
+        description="Algorithm of new signing keys: ES256, RS256, EdDSA (RFC 8037) or "
+        "Ed25519 (RFC 9864). A change reaches signing at the rotation after the next key "
+        "is replaced and has been pre-published.",
+    )
+    keys_rotation_period: int = Field(
+        7 * 86400,
+        ge=0,
+        description="How long a key signs before automatic rotation, seconds; 0 turns "
+        "automatic rotation off (`bridge keys rotate` only).",
+    )
+    keys_refresh_interval: int = Field(
+        10,
+        ge=1,
+        le=3600,
+        description="How often each instance re-reads the shared key set, seconds: the "
+        "bound on how long a rotation takes to reach every instance.",
+    )
+    keys_encryption_key: SecretStr | None = Field(
+        None,
+        description="Key-encryption key for private signing keys at rest (at least 32 "
+        "characters); required outside development, unless given as a file.",
+    )
+    keys_encryption_key_file: Path | None = Field(
+        None,
+        description="File holding the key-encryption key (a mounted secret), instead of "
+        "BRIDGE_KEYS_ENCRYPTION_KEY.",
+    )
+    token_exchange_file: Path = Field(
+        Path("config/token_exchange.yaml"),
+        description="Token exchange (RFC 8693): trusted subject-token issuers and the "
+        "audiences a token can be exchanged for.",
+    )
+    refresh_token_ttl: int = Field(
+        43200, ge=60, description="Lifetime of one refresh token, seconds (each use rotates it)."
+    )
+    refresh_token_absolute_ttl: int = Field(
+        604800,
+        ge=60,
+        description="Absolute lifetime of a refresh-token family from sign-in, seconds; "
+        "rotation never extends it.",
+    )
+    exchanged_token_ttl: int = Field(
+        300, ge=30, description="Lifetime of access tokens issued by token exchange, seconds."
+    )
+    client_assertion_max_lifetime: int = Field(
+        300,
+        ge=30,
+        le=3600,
+        description="Longest lifetime (exp - iat) accepted for a private_key_jwt client "
+        "assertion or an external subject token's jti window, seconds.",
+    )
+    outbound_assertion_ttl: int = Field(
+        60, ge=10, le=300, description="Lifetime of the bridge's RFC 7523 grant assertions."
+    )
+    remote_jwks_ttl: int = Field(
+        300, ge=0, description="How long a fetched client or issuer JWKS is cached, seconds."
+    )
+    jwt_clock_skew: int = Field(
+        30, ge=0, le=300, description="Clock difference tolerated on JWTs from others, seconds."
+    )
     upstream_timeout: float = Field(10.0, gt=0, description="Back-channel call timeout, s.")
     log_level: str = Field("INFO", description="Log level.")
     log_format: Literal["json", "console"] = Field("json", description="Log line format.")

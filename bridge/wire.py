@@ -13,7 +13,27 @@ AUTH_CLIENT_SECRET_POST = "client_secret_post"
 
 TOKEN_TYPE_BEARER = "Bearer"
 JWT_TYPE_ACCESS_TOKEN = "at+jwt"  # RFC 9068 §2.1
+JWT_TYPE_ID_TOKEN = "JWT"  # what the bridge puts in its ID tokens' `typ`
 
 SCOPE_OPENID = "openid"
 
 NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+# --- token exchange, refresh, assertions (RFC 8693, RFC 6749 §6, RFC 7523) ---
+GRANT_REFRESH_TOKEN = "refresh_token"
+GRANT_TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # RFC 8693 §2.1
+GRANT_JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"  # RFC 7523 §2.1
+
+TOKEN_TYPE_ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"  # RFC 8693 §3
+TOKEN_TYPE_REFRESH_TOKEN = "urn:ietf:params:oauth:token-type:refresh_token"
+TOKEN_TYPE_ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"
+TOKEN_TYPE_JWT = "urn:ietf:params:oauth:token-type:jwt"
+TOKEN_TYPE_NA = "N_A"  # RFC 8693 §2.2.1: not an OAuth access token
+
+AUTH_PRIVATE_KEY_JWT = "private_key_jwt"  # OIDC Core §9, RFC 7523 §2.2
+CLIENT_ASSERTION_TYPE_JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+SCOPE_OFFLINE_ACCESS = "offline_access"  # OIDC Core §11
+
+TOKEN_HINT_ACCESS_TOKEN = "access_token"  # RFC 7009 §2.1, RFC 7662 §2.1
+TOKEN_HINT_REFRESH_TOKEN = "refresh_token"

@@ -12,7 +12,8 @@ from bridge.services import Services
 BROWSER_COOKIE = "bridge_browser"
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async: a plain `def` dependency would run in a worker thread (see json_errors).
     services: Services = request.app.state.services
     return services
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from bridge import i18n
@@ -23,6 +24,24 @@ PAGE_HEADERS = {
 }
 
 
+LANGUAGE_NAMES = (("en", "English"), ("zh-Hant", "繁體中文"), ("zh-Hans", "简体中文"))
+
+
+def _language_links(request: Request | None, switch_url: str | None) -> list[tuple[str, str, str]]:
+    """(locale, its name in itself, link) for each language; none after a POST, whose
+    page cannot be fetched again by a link."""
+    if switch_url is not None:
+        joiner = "&" if "?" in switch_url else "?"
+        return [(code, name, f"{switch_url}{joiner}lang={code}") for code, name in LANGUAGE_NAMES]
+    if request is None or request.method != "GET":
+        return []
+    links = []
+    for code, name in LANGUAGE_NAMES:
+        url = request.url.include_query_params(lang=code)
+        links.append((code, name, f"{url.path}?{url.query}"))  # relative: any host name
+    return links
+
+
 class Pages:
     def __init__(self) -> None:
         self._env = Environment(
@@ -32,8 +51,19 @@ class Pages:
         )
 
     def render(
-        self, template: str, *, locale: str, status_code: int = 200, **context: Any
+        self,
+        template: str,
+        *,
+        locale: str,
+        status_code: int = 200,
+        request: Request | None = None,
+        switch_url: str | None = None,
+        **context: Any,
     ) -> HTMLResponse:
+        """Render a page; with the `request` of a GET, the page offers a language
+        switcher (the same URL with `lang=`), or with `switch_url`, that URL with `lang=`
+        (for pages whose own URL must not be echoed)."""
+
         def t(key: str, **values: str) -> str:
             text = i18n.translate(locale, key)
             return text.format(**values) if values else text
@@ -43,6 +73,7 @@ class Pages:
             locale=locale,
             html_lang=i18n.HTML_LANG[locale],
             locales=i18n.SUPPORTED,
+            lang_links=_language_links(request, switch_url),
             **context,
         )
         return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
@@ -19,6 +19,12 @@ from bridge.clock import Clock
 from bridge.model import AuthorizationCode, FlowState, Grant, PendingConsent
 from bridge.store.backend import KeyValueBackend
 from bridge.store.sealing import Sealer
+
+if TYPE_CHECKING:  # built in Stores.build; they import this module's helpers
+    from bridge.store.accounts import AccountStore
+    from bridge.store.consents import RememberedConsents
+    from bridge.store.refresh_tokens import RefreshTokens
+    from bridge.store.revoked_tokens import RevokedTokens
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -143,9 +149,18 @@ class Stores:
     codes: Codes
     grants: Grants
     replay: ReplayCache
+    refresh_tokens: RefreshTokens
+    revoked: RevokedTokens
+    consents: RememberedConsents
+    accounts: AccountStore
 
     @classmethod
     def build(cls, backend: KeyValueBackend, sealer: Sealer, clock: Clock) -> Stores:
+        from bridge.store.accounts import AccountStore
+        from bridge.store.consents import RememberedConsents
+        from bridge.store.refresh_tokens import RefreshTokens
+        from bridge.store.revoked_tokens import RevokedTokens
+
         return cls(
             backend=backend,
             flows=FlowStates(backend, sealer, clock),
@@ -153,4 +168,8 @@ class Stores:
             codes=Codes(backend, sealer, clock),
             grants=Grants(backend, sealer, clock),
             replay=ReplayCache(backend),
+            refresh_tokens=RefreshTokens(backend, sealer, clock),
+            revoked=RevokedTokens(backend, clock),
+            consents=RememberedConsents(backend, sealer, clock),
+            accounts=AccountStore(backend, sealer, clock),
         )

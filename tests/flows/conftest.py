@@ -96,6 +96,7 @@ def running_chain(
         "IAMSMART_PUBLIC_URL": iamsmart_url,
         "IAMSMART_API_URL": iamsmart_url,
         "GUANGDONG_PUBLIC_URL": guangdong_url,
+        "GUANGDONG_API_URL": guangdong_url,
         "IAMSMART_KEK_PUBLIC_KEY_FILE": str(keys_dir / KEK_PUBLIC_FILE),
         "IAMSMART_KEK_PRIVATE_KEY_FILE": str(keys_dir / KEK_FILE),
         "IAMSMART_TEST_CONTROLS": "true",
@@ -110,15 +111,18 @@ def running_chain(
         recorded.append(request)
 
     upstream_http = httpx.AsyncClient(timeout=10, event_hooks={"request": [record]})
+    files: dict[str, Any] = {
+        "clients_file": REPO / "tests/flows/clients.yaml",
+        "upstreams_file": REPO / "config/upstreams.yaml",
+        "claims_file": REPO / "config/claims/iamsmart-to-guangdong.yaml",
+        "token_exchange_file": REPO / "config/token_exchange.yaml",
+    }
     settings = Settings(
         env="development",
         issuer=bridge_url,
         redis_url=redis_url,
         keys_dir=keys_dir,
-        clients_file=REPO / "tests/flows/clients.yaml",
-        upstreams_file=REPO / "config/upstreams.yaml",
-        claims_file=REPO / "config/claims/iamsmart-to-guangdong.yaml",
-        **(settings_overrides or {}),
+        **{**files, **(settings_overrides or {})},
     )
     bridge = create_app(
         settings,

@@ -89,6 +89,8 @@ class Resident:
             name = element.get("name")
             if not name or element.get("type") in ("submit", "button", "image"):
                 continue
+            if element.get("type") in ("checkbox", "radio") and not element.has_attr("checked"):
+                continue  # a browser sends only the boxes that are ticked
             data[str(name)] = str(element.get("value") or "")
         if button is not None:
             data[button[0]] = button[1]

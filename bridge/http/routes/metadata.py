@@ -17,7 +17,9 @@ async def openid_configuration(services: ServicesDep) -> JSONResponse:
 
 @router.get("/jwks.json")
 async def jwks(services: ServicesDep) -> JSONResponse:
-    max_age = services.settings.jwks_max_age
+    services.metrics.jwks_requests.inc()
+    # The same policy times key pre-publication from this max-age (signing/policy.py).
+    max_age = services.key_ring.policy.jwks_max_age
     return JSONResponse(
         services.keys().jwks(),
         media_type="application/jwk-set+json",

@@ -54,8 +54,14 @@ async def consent_page(
     locale = chosen or i18n.negotiate(
         pending.request.ui_locales, request.headers.get("accept-language")
     )
-    view = build_view(pending, client, services.mapper, locale)
-    return services.pages.render("consent.html", locale=locale, view=view)
+    view = build_view(
+        pending,
+        client,
+        services.mapper,
+        locale,
+        remember_days=services.settings.consent_memory_ttl // 86400,
+    )
+    return services.pages.render("consent.html", locale=locale, request=request, view=view)
 
 
 @router.post("/consent/{interaction_id}")
