@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 import redis
 
-from bench import processes, seed
+from bench import portal, processes, seed
 from bench.baseline import Es256, load_key
 from bench.login_flow import run_logins
 from bench.wrk_runner import LoadResult, require_wrk, run_wrk
@@ -79,6 +79,7 @@ class Run:
             "BRIDGE_REDIS_URL": redis_url,
             "BRIDGE_KEYS_DIR": str(keys),
             "BRIDGE_CLIENTS_FILE": str(REPO / "bench/config/clients.yaml"),
+            "BRIDGE_TOKEN_EXCHANGE_FILE": str(REPO / "bench/config/token_exchange.yaml"),
             "BRIDGE_LOG_LEVEL": "INFO",
             "IAMSMART_PUBLIC_URL": url["iamsmart"],
             "IAMSMART_API_URL": url["iamsmart"],
@@ -120,9 +121,25 @@ class Run:
         count = int(self.args.seconds * 4000) + 2000
         return seed.code_bodies(self.redis_url, STORE_KEY, count, self.workdir / "codes.txt")
 
+    def refresh_tokens(self) -> Path:
+        count = int(self.args.seconds * 3000) + 2000
+        return seed.refresh_bodies(self.redis_url, STORE_KEY, count, self.workdir / "refresh.txt")
+
+    def reusable(self, name: str, form: dict[str, str]) -> Path:
+        path = self.workdir / f"{name}.txt"
+        path.write_text(urlencode(form) + "\n")
+        return path
+
     def bridge_scenarios(self, workers: int) -> None:
         with processes.bridge(self.ports["bridge"], workers, self.env):
             print(f"bridge, {workers} worker(s):", flush=True)
+            portal.bind_at_guangdong(self.url["guangdong"])
+            tokens = portal.sign_in(self.url["bridge"])
+            exchange = {
+                "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+                "subject_token": tokens["access_token"],
+                "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
+            }
             self.load("discovery", "/.well-known/openid-configuration", workers)
             self.load("jwks", "/jwks.json", workers)
             self.load(
@@ -131,6 +148,42 @@ class Run:
                 workers,
                 bodies_factory=self.codes,
                 authorization=seed.BASIC,
+            )
+            self.load(
+                "refresh",
+                "/token",
+                workers,
+                bodies_factory=self.refresh_tokens,
+                authorization=seed.BASIC,
+            )
+            self.load(
+                "token_exchange",
+                "/token",
+                workers,
+                authorization=seed.BASIC,
+                cycle=True,
+                bodies=self.reusable(
+                    "exchange", {**exchange, "resource": "https://api.bench.test/"}
+                ),
+            )
+            self.load(
+                "token_exchange_guangdong",
+                "/token",
+                workers,
+                authorization=seed.BASIC,
+                cycle=True,
+                bodies=self.reusable("exchange-gd", {**exchange, "audience": "guangdong-platform"}),
+            )
+            self.load(
+                "introspection",
+                "/introspect",
+                workers,
+                authorization=seed.BASIC,
+                cycle=True,
+                bodies=self.reusable(
+                    "introspect",
+                    {"token": tokens["access_token"], "token_type_hint": "access_token"},
+                ),
             )
 
     def baseline_scenario(self) -> None:
@@ -149,18 +202,19 @@ class Run:
             print("baseline (raw ASGI: verify + sign ES256 + one Redis SET NX):", flush=True)
             self.load("baseline", "/token", 1, bodies=path, cycle=True)
 
+    def mocks(self) -> ExitStack:
+        stack = ExitStack()
+        stack.enter_context(processes.mock("mock_idps.iamsmart", self.ports["iamsmart"], self.env))
+        stack.enter_context(
+            processes.mock("mock_idps.guangdong", self.ports["guangdong"], self.env)
+        )
+        return stack
+
     def login_scenario(self) -> None:
         client = redis.Redis.from_url(self.redis_url)
         client.flushdb()
         before = int(client.info("memory")["used_memory"])
-        with ExitStack() as stack:
-            stack.enter_context(
-                processes.mock("mock_idps.iamsmart", self.ports["iamsmart"], self.env)
-            )
-            stack.enter_context(
-                processes.mock("mock_idps.guangdong", self.ports["guangdong"], self.env)
-            )
-            stack.enter_context(processes.bridge(self.ports["bridge"], 2, self.env))
+        with processes.bridge(self.ports["bridge"], 2, self.env):
             print("whole login flow (bridge 2 workers, both mocks):", flush=True)
             result = run_logins(
                 self.url["guangdong"],
@@ -174,17 +228,31 @@ class Run:
             )
             self.extra["login_flow"] = result.as_dict()
         after = int(client.info("memory")["used_memory"])
-        keys = int(client.dbsize())
+        by_kind: dict[str, list[int]] = {}
+        for key in client.scan_iter(count=1000):
+            kind = key.decode().split(":")[1] if key.count(b":") >= 1 else key.decode()
+            entry = by_kind.setdefault(kind, [0, 0])
+            entry[0] += 1
+            entry[1] += int(client.memory_usage(key) or 0)
         client.close()
         if result.logins:
+            audit = by_kind.get("audit", [0, 0])[1]
             self.extra["redis_per_live_session"] = {
-                "bytes": round((after - before) / result.logins),
-                "keys": round(keys / result.logins, 2),
+                "bytes": round((after - before - audit) / result.logins),
+                "audit_bytes_per_login": round(audit / result.logins),
+                "keys": round(
+                    sum(n for k, (n, _) in by_kind.items() if k != "audit") / result.logins, 2
+                ),
+                "by_kind": {
+                    k: {"keys": n, "bytes_per_login": round(b / result.logins)}
+                    for k, (n, b) in sorted(by_kind.items())
+                },
                 "sessions": result.logins,
             }
+            memory = self.extra["redis_per_live_session"]
             print(
-                f"  Redis: {self.extra['redis_per_live_session']['bytes']} bytes and"
-                f" {self.extra['redis_per_live_session']['keys']} keys per live session"
+                f"  Redis: {memory['bytes']} bytes and {memory['keys']} keys per live session"
+                f" (+{memory['audit_bytes_per_login']} bytes of audit trail per login)"
             )
 
 
@@ -256,10 +324,11 @@ def main() -> None:
         run = Run(args, url, Path(tmp))
         print(f"interpreter: {interpreter()}", flush=True)
         run.baseline_scenario()
-        for workers in args.workers:
-            run.bridge_scenarios(workers)
-        if not args.skip_login:
-            run.login_scenario()
+        with run.mocks():
+            for workers in args.workers:
+                run.bridge_scenarios(workers)
+            if not args.skip_login:
+                run.login_scenario()
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     report = {

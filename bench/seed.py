@@ -94,3 +94,46 @@ def code_bodies(redis_url: str, store_key: str, count: int, path: Path) -> Path:
     )
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+async def _seed_refresh_tokens(redis_url: str, store_key: str, count: int) -> list[str]:
+    client = aioredis.Redis.from_url(redis_url, max_connections=64)
+    stores = Stores.build(RedisBackend(client), Sealer(store_key), SystemClock())
+    now = time.time()
+    grant_id = "bench-refresh-" + secrets.token_hex(8)
+    await stores.grants.put(
+        Grant(
+            grant_id=grant_id,
+            client_id=CLIENT_ID,
+            subject="bench-subject",
+            scopes=("openid", "profile", "offline_access"),
+            claims=CLAIMS,
+            acr="L2",
+            auth_time=int(now),
+            expires_at=now + 3600,
+        )
+    )
+    tokens: list[str] = []
+
+    async def one() -> None:
+        token, _ = await stores.refresh_tokens.issue(
+            grant_id=grant_id,
+            client_id=CLIENT_ID,
+            scopes=("openid", "profile", "offline_access"),
+            family_expires_at=now + 3600,
+            ttl=3600,
+        )
+        tokens.append(token)
+
+    for _ in range(0, count, 64):
+        await asyncio.gather(*(one() for _ in range(64)))
+    await client.aclose()
+    return tokens
+
+
+def refresh_bodies(redis_url: str, store_key: str, count: int, path: Path) -> Path:
+    """Seed refresh tokens of one family and write one refresh request body per line."""
+    tokens = asyncio.run(_seed_refresh_tokens(redis_url, store_key, count))
+    lines = (urlencode({"grant_type": "refresh_token", "refresh_token": t}) for t in tokens)
+    path.write_text("\n".join(lines) + "\n")
+    return path

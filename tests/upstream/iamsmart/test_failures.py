@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from bridge.clock import ManualClock
 from bridge.errors import ConfigError, UpstreamError, UpstreamFailure
 from bridge.model import UpstreamAuthRequest
-from bridge.upstream.iamsmart import IamSmartConnector
+from bridge.upstream.iamsmart import IamSmartConfig, IamSmartConnector
 from tests.mock_idps.iamsmart.harness import (
     CLIENT_ID,
     AppSlot,
@@ -248,3 +248,36 @@ def test_a_connector_without_redirect_uri_or_readable_kek_is_a_config_error(
     with pytest.raises(ConfigError) as caught:
         make_connector(redirect_uri=None, kek_private_key_file=tmp_path / "missing.pem")
     assert len(caught.value.problems) == 2
+
+
+async def test_a_request_refused_for_its_timestamp_is_resent_with_a_fresh_nonce(
+    connector_config: IamSmartConfig,
+    clock: ManualClock,
+    resident: SignIn,
+    wire: WireClient,
+) -> None:
+    """protocols.md §1.8: iAM Smart refuses a timestamp lower than the client's previous
+    one (D20016). With several instances, or concurrent requests, a later-stamped request
+    can arrive first; the refused request changed nothing upstream, so the connector
+    signs it again (fresh timestamp and nonce) and resends it, a bounded number of times.
+    Here another instance's clock runs 2 minutes ahead, so every resend is refused too."""
+    sent: list[httpx.Request] = []
+
+    async def record(request: httpx.Request) -> None:
+        sent.append(request)
+
+    async with httpx.AsyncClient(event_hooks={"request": [record]}) as http:
+        connector = IamSmartConnector("iamsmart", connector_config, http=http, clock=clock)
+        params, request = await resident(connector, "wong-wing-fung", fields=("enName",))
+        ahead = int(clock.now() * 1000) + 120_000
+        answer = await wire.post("/api/v1/security/getKey", b"", wire.headers(b"", timestamp=ahead))
+        assert answer["code"] == "D00000"
+        with pytest.raises(UpstreamError) as refused:
+            await connector.complete(params, request)
+        await connector.aclose()
+    assert refused.value.upstream_code == "D20016"
+    attempts = [r for r in sent if r.url.path == "/api/v1/security/getKey"]
+    assert len(attempts) == 8
+    assert len({r.headers["nonce"] for r in attempts}) == 8
+    stamps = [int(r.headers["timestamp"]) for r in attempts]
+    assert stamps == sorted(stamps)
