@@ -91,15 +91,21 @@ class Run:
         }
         _write_baseline_key(Path(self.env["BENCH_KEY_PEM"]))
 
-    def load(self, scenario: str, path: str, workers: int, **kwargs: Any) -> None:
+    def load(
+        self,
+        scenario: str,
+        path: str,
+        workers: int,
+        *,
+        bodies: Path | Callable[[], Path] | None = None,
+        **options: Any,
+    ) -> None:
+        """Measure one scenario at 64 connections (throughput) then 8 (latency).
+        Single-use bodies come from a factory called afresh for each measurement."""
+        if self.args.only and scenario not in (*self.args.only, "baseline"):
+            return
         for connections in (64, 8):
-            body_factory: Callable[[], Path] | None = kwargs.pop("bodies_factory", None)
-            if body_factory is not None:
-                kwargs["bodies"] = body_factory()
-                kwargs["_factory"] = body_factory
-            elif "_factory" in kwargs:
-                kwargs["bodies"] = kwargs["_factory"]()
-            options = {k: v for k, v in kwargs.items() if not k.startswith("_")}
+            body_file = bodies() if callable(bodies) else bodies
             base = self.url["baseline" if scenario == "baseline" else "bridge"]
             result = run_wrk(
                 scenario,
@@ -107,6 +113,7 @@ class Run:
                 connections=connections,
                 seconds=self.args.seconds,
                 workers=workers,
+                bodies=body_file,
                 **options,
             )
             print(
@@ -146,14 +153,14 @@ class Run:
                 "code_redemption",
                 "/token",
                 workers,
-                bodies_factory=self.codes,
+                bodies=self.codes,
                 authorization=seed.BASIC,
             )
             self.load(
                 "refresh",
                 "/token",
                 workers,
-                bodies_factory=self.refresh_tokens,
+                bodies=self.refresh_tokens,
                 authorization=seed.BASIC,
             )
             self.load(
@@ -314,6 +321,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--login-concurrency", type=int, default=32)
     parser.add_argument("--skip-login", action="store_true")
+    parser.add_argument(
+        "--only", nargs="+", metavar="SCENARIO", help="measure only these (baseline always)"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args()
     require_wrk()

@@ -76,9 +76,7 @@ def build_oauth(
     presented = PresentedTokenVerifier(
         issuer=settings.issuer,
         verifier=verifier,
-        grants=stores.grants,
-        revoked=stores.revoked,
-        replay=stores.replay,
+        stores=stores,
         trusted=config.exchange.issuers,
         http=http,
         clock=clock,

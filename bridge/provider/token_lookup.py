@@ -65,8 +65,7 @@ async def find_token(
             access = verifier.verify(token, any_audience=True)
         except InvalidTokenError:
             return None
-        grant = await stores.grants.get(access.grant_id)
-        revoked = await stores.revoked.is_revoked(access.jti)
+        grant, revoked = await stores.grant_for_access_token(access.grant_id, access.jti)
         return FoundAccessToken(access, grant, revoked)
 
     async def as_refresh_token() -> Found | None:

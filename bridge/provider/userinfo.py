@@ -8,8 +8,7 @@ from typing import Any
 from bridge.audit import AuditTrail
 from bridge.errors import InsufficientScopeError, InvalidTokenError
 from bridge.provider.bearer import challenge
-from bridge.store.records import Grants
-from bridge.store.revoked_tokens import RevokedTokens
+from bridge.store.records import Stores
 from bridge.tokens.verifier import AccessTokenVerifier
 from bridge.wire import SCOPE_OPENID
 
@@ -17,8 +16,7 @@ from bridge.wire import SCOPE_OPENID
 async def userinfo(
     token: str,
     verifier: AccessTokenVerifier,
-    grants: Grants,
-    revoked: RevokedTokens | None = None,
+    stores: Stores,
     audit: AuditTrail | None = None,
 ) -> dict[str, Any]:
     try:
@@ -30,8 +28,7 @@ async def userinfo(
         insufficient = InsufficientScopeError("The access token lacks the openid scope")
         insufficient.www_authenticate = challenge(insufficient)
         raise insufficient
-    grant = await grants.get(access.grant_id)
-    revoked_one = revoked is not None and await revoked.is_revoked(access.jti)  # RFC 7009
+    grant, revoked_one = await stores.grant_for_access_token(access.grant_id, access.jti)
     if (
         revoked_one
         or grant is None

@@ -7,7 +7,25 @@ Every write carries a TTL, so nothing grows without bound.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Get:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Swap:
+    key: str
+    value: bytes
+    ttl: float
+
+
+Op = Get | Swap
+"""Operations that can travel together in one round trip (`KeyValueBackend.batch`)."""
 
 
 class KeyValueBackend(Protocol):
@@ -31,6 +49,14 @@ class KeyValueBackend(Protocol):
         ...
 
     async def delete(self, *keys: str) -> None: ...
+
+    async def batch(self, ops: Sequence[Op]) -> list[bytes | None]:
+        """Run several operations in one round trip, in order; each is atomic on its
+        own (as `get` and `swap`), the batch as a whole is not. One result per op.
+
+        Hot paths need two or three keys each; on this stack a Redis round trip costs
+        ~0.1 ms of client CPU, about a tenth of a token request (bench/)."""
+        ...
 
     async def ping(self) -> bool: ...
 

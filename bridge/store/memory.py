@@ -7,7 +7,10 @@ so memory stays bounded by what is live.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bridge.clock import Clock, SystemClock
+from bridge.store.backend import Op, Swap
 
 
 class MemoryBackend:
@@ -70,6 +73,15 @@ class MemoryBackend:
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._data.pop(key, None)
+
+    async def batch(self, ops: Sequence[Op]) -> list[bytes | None]:
+        results: list[bytes | None] = []
+        for op in ops:
+            if isinstance(op, Swap):
+                results.append(await self.swap(op.key, op.value, op.ttl))
+            else:
+                results.append(self._live(op.key))
+        return results
 
     async def ping(self) -> bool:
         return True

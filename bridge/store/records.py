@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from bridge.clock import Clock
 from bridge.model import AuthorizationCode, FlowState, Grant, PendingConsent
-from bridge.store.backend import KeyValueBackend
+from bridge.store.backend import Get, KeyValueBackend, Swap
 from bridge.store.sealing import Sealer
 
 if TYPE_CHECKING:  # built in Stores.build; they import this module's helpers
@@ -110,7 +110,21 @@ class Codes(_Sealed):
         """Consume a code atomically. A second redemption returns `ReplayedCode`
         for as long as `remember_for` seconds (the life of the tokens it issued)."""
         k = key("code", digest(code))
-        old = await self._backend.swap(k, _CONSUMED, remember_for)
+        return self._redeemed(code, k, await self._backend.swap(k, _CONSUMED, remember_for))
+
+    async def redeem_with_grant(
+        self, code: str, *, remember_for: float
+    ) -> tuple[AuthorizationCode | ReplayedCode | None, Grant | None]:
+        """`redeem`, and the grant the code names, in one round trip (the grant is named
+        after the code, so both keys are known before either is read)."""
+        k = key("code", digest(code))
+        grant_key = key("grant", grant_id_for_code(code))
+        old, grant = await self._backend.batch([Swap(k, _CONSUMED, remember_for), Get(grant_key)])
+        return self._redeemed(code, k, old), self._decode(grant_key, grant, Grant)
+
+    def _redeemed(
+        self, code: str, k: str, old: bytes | None
+    ) -> AuthorizationCode | ReplayedCode | None:
         if old is None:
             return None
         if old == _CONSUMED:
@@ -129,6 +143,10 @@ class Grants(_Sealed):
 
     async def revoke(self, grant_id: str) -> None:
         await self._backend.delete(key("grant", grant_id))
+
+    def from_stored(self, grant_id: str, blob: bytes | None) -> Grant | None:
+        k = key("grant", grant_id)
+        return self._decode(k, blob, Grant)
 
 
 class ReplayCache:
@@ -153,6 +171,17 @@ class Stores:
     revoked: RevokedTokens
     consents: RememberedConsents
     accounts: AccountStore
+
+    async def grant_for_access_token(self, grant_id: str, jti: str) -> tuple[Grant | None, bool]:
+        """What every presented access token needs, in one round trip: the grant it
+        names (gone when revoked as a whole) and whether the token itself was revoked
+        (RFC 7009)."""
+        from bridge.store.revoked_tokens import revoked_key
+
+        grant, revoked = await self.backend.batch(
+            [Get(key("grant", grant_id)), Get(revoked_key(jti))]
+        )
+        return self.grants.from_stored(grant_id, grant), revoked is not None
 
     @classmethod
     def build(cls, backend: KeyValueBackend, sealer: Sealer, clock: Clock) -> Stores:

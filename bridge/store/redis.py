@@ -6,9 +6,12 @@ Each operation is a single Redis command, so atomicity is Redis's own:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 import redis.asyncio as aioredis
+
+from bridge.store.backend import Op, Swap
 
 
 def _ms(ttl: float) -> int:
@@ -51,6 +54,18 @@ class RedisBackend:
     async def delete(self, *keys: str) -> None:
         if keys:
             await self._redis.delete(*keys)
+
+    async def batch(self, ops: Sequence[Op]) -> list[bytes | None]:
+        if not ops:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for op in ops:
+                if isinstance(op, Swap):
+                    pipe.set(op.key, op.value, px=_ms(op.ttl), xx=True, get=True)
+                else:
+                    pipe.get(op.key)
+            results = await pipe.execute()
+        return [cast(bytes | None, result) for result in results]
 
     async def ping(self) -> bool:
         try:

@@ -12,6 +12,10 @@ from bridge.store.backend import KeyValueBackend
 from bridge.store.records import digest, key
 
 
+def revoked_key(jti: str) -> str:
+    return key("revoked", digest(jti))
+
+
 class RevokedTokens:
     def __init__(self, backend: KeyValueBackend, clock: Clock) -> None:
         self._backend = backend
@@ -20,7 +24,7 @@ class RevokedTokens:
     async def revoke(self, jti: str, expires_at: float) -> None:
         remaining = expires_at - self._clock.now()
         if remaining > 0:
-            await self._backend.put(key("revoked", digest(jti)), b"1", remaining)
+            await self._backend.put(revoked_key(jti), b"1", remaining)
 
     async def is_revoked(self, jti: str) -> bool:
-        return await self._backend.get(key("revoked", digest(jti))) is not None
+        return await self._backend.get(revoked_key(jti)) is not None

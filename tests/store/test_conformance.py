@@ -189,3 +189,56 @@ async def test_replay_cache_accepts_a_value_once(stores: Stores) -> None:
     assert await stores.replay.first_use("jti", "abc", 60) is True
     assert await stores.replay.first_use("jti", "abc", 60) is False
     assert await stores.replay.first_use("nonce", "abc", 60) is True
+
+
+async def test_batch_runs_its_operations_in_order_with_one_result_each(
+    backend: KeyValueBackend,
+) -> None:
+    from bridge.store.backend import Get, Swap
+
+    await backend.put("a", b"1", 10)
+    results = await backend.batch(
+        [Get("a"), Swap("a", b"2", 10), Get("a"), Get("missing"), Swap("missing", b"x", 10)]
+    )
+    assert results == [b"1", b"1", b"2", None, None]
+    assert await backend.get("missing") is None, "a swap never creates a key"
+    assert await backend.batch([]) == []
+
+
+async def test_code_redeemed_with_its_grant_in_one_call(stores: Stores) -> None:
+    grant_id = grant_id_for_code("code-with-grant")
+    grant = Grant(
+        grant_id=grant_id,
+        client_id="gd-platform",
+        subject="sub-1",
+        scopes=("openid",),
+        claims={"name": "x"},
+        auth_time=int(NOW),
+        expires_at=NOW + 600,
+    )
+    await stores.grants.put(grant)
+    await stores.codes.put("code-with-grant", a_code().model_copy(update={"grant_id": grant_id}))
+    record, found = await stores.codes.redeem_with_grant("code-with-grant", remember_for=600)
+    assert isinstance(record, AuthorizationCode) and found == grant
+    again, _ = await stores.codes.redeem_with_grant("code-with-grant", remember_for=600)
+    assert again == ReplayedCode(grant_id)
+
+
+async def test_access_token_lookup_sees_a_revoked_grant_and_a_revoked_token(
+    stores: Stores,
+) -> None:
+    grant = Grant(
+        grant_id="g-lookup",
+        client_id="c",
+        subject="s",
+        scopes=("openid",),
+        claims={},
+        auth_time=int(NOW),
+        expires_at=NOW + 600,
+    )
+    await stores.grants.put(grant)
+    assert await stores.grant_for_access_token("g-lookup", "jti-1") == (grant, False)
+    await stores.revoked.revoke("jti-1", NOW + 600)
+    assert await stores.grant_for_access_token("g-lookup", "jti-1") == (grant, True)
+    await stores.grants.revoke("g-lookup")
+    assert await stores.grant_for_access_token("g-lookup", "jti-2") == (None, False)

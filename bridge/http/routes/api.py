@@ -60,11 +60,5 @@ async def user_info(request: Request, services: ServicesDep) -> JSONResponse:
     is_form = request.headers.get("content-type", "").startswith(FORM_CONTENT_TYPE)
     form = await read_form(request) if request.method == "POST" and is_form else None
     access_token = bearer_token(request.headers.get("authorization"), form)
-    claims = await userinfo(
-        access_token,
-        services.verifier,
-        services.stores.grants,
-        services.stores.revoked,
-        audit=services.audit,
-    )
+    claims = await userinfo(access_token, services.verifier, services.stores, audit=services.audit)
     return JSONResponse(claims, headers=NO_STORE_HEADERS)

@@ -15,7 +15,7 @@ import structlog
 
 from bridge.clock import Clock
 from bridge.errors import InvalidGrantError
-from bridge.model import AuthorizationCode
+from bridge.model import AuthorizationCode, Grant
 from bridge.provider import pkce
 from bridge.provider.clients import Client
 from bridge.provider.grants.common import TokenMinter, required, wants_refresh_token
@@ -33,9 +33,9 @@ class AuthorizationCodeGrant:
         self._minter = minter
         self._clock = clock
 
-    async def _redeem(self, client: Client, code: str) -> AuthorizationCode:
+    async def _redeem(self, client: Client, code: str) -> tuple[AuthorizationCode, Grant | None]:
         lifetimes = self._minter.lifetimes
-        result = await self._stores.codes.redeem(
+        result, grant = await self._stores.codes.redeem_with_grant(
             code, remember_for=lifetimes.code + lifetimes.access_token
         )
         if isinstance(result, ReplayedCode):
@@ -48,13 +48,13 @@ class AuthorizationCodeGrant:
             )
         if result is None:
             raise InvalidGrantError("The authorization code is invalid or has expired")
-        return result
+        return result, grant
 
     async def __call__(self, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
         code = required(form, "code")
         redirect_uri = required(form, "redirect_uri")
         verifier = required(form, "code_verifier")
-        record = await self._redeem(client, code)
+        record, grant = await self._redeem(client, code)
         if record.client_id != client.client_id:
             raise InvalidGrantError(
                 "The authorization code was issued to another client",
@@ -64,7 +64,6 @@ class AuthorizationCodeGrant:
             raise InvalidGrantError("redirect_uri differs from the authorization request")
         if not pkce.verifier_matches(verifier, record.code_challenge):
             raise InvalidGrantError("PKCE verification failed (code_verifier)")
-        grant = await self._stores.grants.get(record.grant_id)
         if grant is None:
             raise InvalidGrantError("The grant behind this code was revoked")
         body = self._minter.tokens(grant, record.scopes, nonce=record.nonce)
