@@ -21,6 +21,9 @@ from bridge.audit.trail import LogAuditTrail
 from bridge.clock import Clock
 from bridge.errors import StoreError
 
+_GROUP_MAX = 64
+"""Records appended together at most (one Lua call; bounds the script's run time)."""
+
 _MAX_ATTEMPTS = 50
 """Each failed attempt means another instance appended in between; fifty in a row
 means something is wrong, not busy."""
@@ -45,31 +48,56 @@ class HashChainAuditTrail:
         self._events = LogAuditTrail()
         self._head: StoredRecord | None = None
         self._head_known = False
-        # One append at a time per instance: concurrent requests of one process would
-        # otherwise all chain onto the same head and retry against each other. Between
-        # instances the log's compare-and-append decides.
+        # Group commit: records that arrive while an append is in flight wait in
+        # `_pending` and go together in the next one — one Lua call, one round trip —
+        # instead of queueing for the lock one by one. Concurrent requests of one
+        # process would otherwise also chain onto the same head and retry against each
+        # other; between instances the log's compare-and-append decides.
         self._lock = asyncio.Lock()
+        self._pending: list[tuple[dict[str, Value], asyncio.Future[StoredRecord]]] = []
 
     @property
     def log(self) -> AuditLog:
         return self._log
 
     async def _append(self, event: dict[str, Value]) -> StoredRecord:
+        mine: asyncio.Future[StoredRecord] = asyncio.get_running_loop().create_future()
+        self._pending.append((event, mine))
         async with self._lock:
-            return await self._append_locked(event)
+            if not mine.done():  # nobody took it along in an earlier group
+                group, self._pending = self._pending[:_GROUP_MAX], self._pending[_GROUP_MAX:]
+                try:
+                    stored = await self._append_locked([event for event, _ in group])
+                except BaseException as exc:  # fail closed: every waiter sees the failure
+                    failure = exc if isinstance(exc, Exception) else StoreError("interrupted")
+                    for _, waiter in group:
+                        if waiter is not mine:
+                            waiter.set_exception(failure)
+                    raise
+                else:
+                    for (_, waiter), record in zip(group, stored, strict=True):
+                        waiter.set_result(record)
+        return await mine
 
-    async def _append_locked(self, event: dict[str, Value]) -> StoredRecord:
+    async def _append_locked(self, events: list[dict[str, Value]]) -> list[StoredRecord]:
         if not self._head_known:
             self._head, self._head_known = await self._log.head(), True
         for _ in range(_MAX_ATTEMPTS):
             head = self._head
+            first_prev = prev = head.digest if head else GENESIS
             seq = head.seq + 1 if head else 1
-            prev = head.digest if head else GENESIS
-            body, digest = chained(event, seq=seq, prev=prev, at=self._clock.now())
-            conflict = await self._log.append(prev, body, digest)
+            now = self._clock.now()
+            records = []
+            for event in events:
+                body, digest = chained(event, seq=seq, prev=prev, at=now)
+                records.append(StoredRecord("", body, digest))
+                prev, seq = digest, seq + 1
+            conflict = await self._log.append_many(
+                first_prev, [(r.body, r.digest) for r in records]
+            )
             if conflict is None:
-                self._head = StoredRecord("", body, digest)
-                return self._head
+                self._head = records[-1]
+                return records
             self._head = conflict.head
         raise StoreError(f"audit record not appended after {_MAX_ATTEMPTS} attempts")
 

@@ -13,6 +13,7 @@ the one-process equivalent for the demo. Both pass tests/audit/test_log_conforma
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -37,6 +38,11 @@ class AuditLog(Protocol):
         changes."""
         ...
 
+    async def append_many(self, prev: str, entries: Sequence[tuple[str, str]]) -> Conflict | None:
+        """`append` for several (body, digest) records chained one after the other:
+        all of them or none, in one round trip."""
+        ...
+
     async def head(self) -> StoredRecord | None:
         """The last record, or None for an empty log."""
         ...
@@ -55,10 +61,14 @@ class MemoryAuditLog:
         self.records: list[StoredRecord] = []
 
     async def append(self, prev: str, body: str, digest: str) -> Conflict | None:
+        return await self.append_many(prev, [(body, digest)])
+
+    async def append_many(self, prev: str, entries: Sequence[tuple[str, str]]) -> Conflict | None:
         last = self.records[-1] if self.records else None
         if (last.digest if last else GENESIS) != prev:
             return Conflict(last)
-        self.records.append(StoredRecord(str(len(self.records) + 1), body, digest))
+        for body, digest in entries:
+            self.records.append(StoredRecord(str(len(self.records) + 1), body, digest))
         return None
 
     async def head(self) -> StoredRecord | None:
@@ -72,8 +82,9 @@ class MemoryAuditLog:
         return None
 
 
-# KEYS[1] stream; ARGV: expected prev digest, genesis, body, digest.
-# Returns {1, id} when appended, {0, id, body, digest} (or {0} for an empty log) when not.
+# KEYS[1] stream; ARGV: expected prev digest, genesis, then body, digest pairs.
+# Returns {1, id} when appended (the last id), {0, id, body, digest} (or {0} for an empty
+# log) when not.
 _APPEND = """
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local head = ARGV[2]
@@ -90,7 +101,10 @@ if head ~= ARGV[1] then
   if entry then return {0, entry[1], body, head} end
   return {0}
 end
-local id = redis.call('XADD', KEYS[1], '*', 'body', ARGV[3], 'hash', ARGV[4])
+local id = nil
+for i = 3, #ARGV, 2 do
+  id = redis.call('XADD', KEYS[1], '*', 'body', ARGV[i], 'hash', ARGV[i + 1])
+end
 return {1, id}
 """
 
@@ -119,7 +133,11 @@ class RedisAuditLog:
         return cls(client, key, owns=True)
 
     async def append(self, prev: str, body: str, digest: str) -> Conflict | None:
-        result = await self._append(keys=[self._key], args=[prev, GENESIS, body, digest])
+        return await self.append_many(prev, [(body, digest)])
+
+    async def append_many(self, prev: str, entries: Sequence[tuple[str, str]]) -> Conflict | None:
+        pairs = [value for entry in entries for value in entry]
+        result = await self._append(keys=[self._key], args=[prev, GENESIS, *pairs])
         if int(result[0]) == 1:
             return None
         if len(result) == 1:
