@@ -24,10 +24,11 @@ from bridge.configuration import Configuration, load_configuration
 from bridge.consent.account import AccountSignIn
 from bridge.consent.memory import ConsentMemory
 from bridge.errors import ConfigError
+from bridge.http.api import ApiEndpoints
 from bridge.http.errors import install_error_handlers, render_error
 from bridge.http.middleware import RequestContextMiddleware
 from bridge.http.pages import Pages
-from bridge.http.routes import api, consents, error_page, health, metadata, signin
+from bridge.http.routes import consents, error_page, health, metadata, signin
 from bridge.http.routes import metrics as metrics_route
 from bridge.metrics import BridgeMetrics
 from bridge.oauth import build_oauth
@@ -199,12 +200,12 @@ def create_app(
         signin.router,
         consents.router,
         error_page.router,
-        api.router,
         health.router,
     ):
         app.include_router(router)
     app.include_router(metrics_route.router)
     install_error_handlers(app, services.pages, settings.issuer)
+    app.add_middleware(ApiEndpoints, services=services)  # token, introspect, revoke, userinfo
     app.add_middleware(
         RequestContextMiddleware,
         on_error=lambda request, error: render_error(

@@ -24,18 +24,11 @@ log = structlog.get_logger("bridge.http")
 JSON_ERRORS = "json"
 
 
-async def json_errors(request: Request) -> None:
-    """Dependency marking a router whose errors are answered in JSON. `async` because
-    FastAPI runs a plain `def` dependency in a worker thread: that hop alone cost the
-    token endpoint about a sixth of its time (py-spy, token exchange under wrk)."""
-    request.state.error_style = JSON_ERRORS
-
-
-def _log(request: Request, error: OAuthError) -> None:
+def log_oauth_error(path: str, error: OAuthError) -> None:
     event = log.error if error.status_code >= 500 else log.info
     event(
         "oauth.error",
-        path=request.url.path,
+        path=path,
         error=error.error,
         description=error.description,
         detail=error.detail,
@@ -43,7 +36,7 @@ def _log(request: Request, error: OAuthError) -> None:
 
 
 def render_error(request: Request, error: OAuthError, pages: Pages, issuer: str) -> Response:
-    _log(request, error)
+    log_oauth_error(request.url.path, error)
     if getattr(request.state, "error_style", None) == JSON_ERRORS:
         headers = dict(NO_STORE_HEADERS)
         if error.www_authenticate:

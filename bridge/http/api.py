@@ -1,0 +1,162 @@
+"""The back-channel endpoints for clients — token (RFC 6749 §3.2), introspection
+(RFC 7662), revocation (RFC 7009) and UserInfo (OIDC Core §5.3) — as a plain ASGI layer
+in front of FastAPI's routing.
+
+Why not FastAPI routes: on this stack FastAPI's routing, dependency injection and
+response classes cost ~245 µs of a token-exchange request of ~1.2 ms (measured in one
+process, same work either way); these endpoints use none of what they provide (no
+templates, path parameters or OpenAPI). Handlers stay thin: parse, call one core
+function, render. Errors are RFC 6749 §5.2 JSON with `Cache-Control: no-store`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bridge.errors import InvalidRequestError, OAuthError
+from bridge.http.errors import JSON_ERRORS, log_oauth_error
+from bridge.http.forms import (
+    FORM_CONTENT_TYPE,
+    Form,
+    check_form_headers,
+    parse_form,
+    read_capped,
+)
+from bridge.provider.bearer import bearer_token
+from bridge.provider.introspection import introspect
+from bridge.provider.revocation import revoke
+from bridge.provider.token_exchange import EXCHANGE_REPEATABLE
+from bridge.provider.userinfo import userinfo
+from bridge.services import Services
+from bridge.wire import NO_STORE_HEADERS
+
+_NO_STORE = [(k.lower().encode(), v.encode()) for k, v in NO_STORE_HEADERS.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiRequest:
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    receive: Receive
+
+    async def form(self, repeatable: Collection[str] = ()) -> Form:
+        check_form_headers(self.headers.get("content-type"), self.headers.get("content-length"))
+        return parse_form(await read_capped(self._chunks()), repeatable=repeatable)
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                raise InvalidRequestError("The client went away")
+            yield message.get("body", b"")
+            if not message.get("more_body"):
+                return
+
+    @property
+    def authorization(self) -> str | None:
+        return self.headers.get("authorization")
+
+
+Result = tuple[int, Any]
+Handler = Callable[[Services, ApiRequest], Awaitable[Result]]
+
+
+async def token(services: Services, request: ApiRequest) -> Result:
+    oauth = services.oauth
+    form = await request.form(EXCHANGE_REPEATABLE)
+    client = await oauth.client_auth.authenticate(
+        request.authorization, form, endpoint=oauth.endpoint_url("/token")
+    )
+    return 200, await services.token_endpoint.grant(client, form)
+
+
+async def introspection(services: Services, request: ApiRequest) -> Result:
+    oauth = services.oauth
+    form = await request.form()
+    client = await oauth.client_auth.authenticate(
+        request.authorization, form, endpoint=oauth.endpoint_url("/introspect")
+    )
+    body = await introspect(
+        client, form, issuer=oauth.issuer, verifier=oauth.verifier, stores=oauth.stores
+    )
+    return 200, body
+
+
+async def revocation(services: Services, request: ApiRequest) -> Result:
+    oauth = services.oauth
+    form = await request.form()
+    client = await oauth.client_auth.authenticate(
+        request.authorization, form, endpoint=oauth.endpoint_url("/revoke")
+    )
+    await revoke(client, form, verifier=oauth.verifier, stores=oauth.stores)
+    return 200, None  # RFC 7009 §2.2: an empty 200, whether or not the token existed
+
+
+async def user_info(services: Services, request: ApiRequest) -> Result:
+    is_form = request.headers.get("content-type", "").startswith(FORM_CONTENT_TYPE)
+    form = await request.form() if request.method == "POST" and is_form else None
+    access_token = bearer_token(request.authorization, form)
+    return 200, await userinfo(
+        access_token, services.verifier, services.stores, audit=services.audit
+    )
+
+
+ROUTES: dict[str, tuple[frozenset[str], Handler]] = {
+    "/token": (frozenset({"POST"}), token),
+    "/introspect": (frozenset({"POST"}), introspection),
+    "/revoke": (frozenset({"POST"}), revocation),
+    "/userinfo": (frozenset({"GET", "POST"}), user_info),
+}
+
+
+async def _respond(
+    send: Send, status: int, body: Any, extra: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    payload = b"" if body is None else orjson.dumps(body)
+    headers = [*_NO_STORE, *extra, (b"content-length", str(len(payload)).encode())]
+    if body is not None:
+        headers.append((b"content-type", b"application/json"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+class ApiEndpoints:
+    """ASGI middleware answering the API paths itself and passing everything else on."""
+
+    def __init__(self, app: ASGIApp, *, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = ROUTES.get(scope["path"]) if scope["type"] == "http" else None
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        # Errors escaping to the last-resort handler are rendered as JSON too.
+        scope.setdefault("state", {})["error_style"] = JSON_ERRORS
+        methods, handler = route
+        if scope["method"] not in methods:
+            allow = ", ".join(sorted(methods)).encode()
+            body = {"error": "invalid_request", "error_description": "Method not allowed"}
+            await _respond(send, 405, body, [(b"allow", allow)])
+            return
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:  # the first of repeated headers, as Starlette
+            headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+        request = ApiRequest(scope["method"], scope["path"], headers, receive)
+        try:
+            status, body = await handler(self.services, request)
+        except OAuthError as error:
+            log_oauth_error(scope["path"], error)
+            extra: list[tuple[bytes, bytes]] = []
+            if error.www_authenticate:
+                extra.append((b"www-authenticate", error.www_authenticate.encode("latin-1")))
+            await _respond(send, error.status_code, error.body(), extra)
+            return
+        await _respond(send, status, body)
