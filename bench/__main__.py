@@ -26,6 +26,7 @@ import redis
 
 from bench import portal, processes, seed
 from bench.baseline import Es256, load_key
+from bench.cpu import cpu_seconds
 from bench.login_flow import run_logins
 from bench.wrk_runner import LoadResult, require_wrk, run_wrk
 from bridge.clock import SystemClock
@@ -211,29 +212,42 @@ class Run:
 
     def mocks(self) -> ExitStack:
         stack = ExitStack()
-        stack.enter_context(processes.mock("mock_idps.iamsmart", self.ports["iamsmart"], self.env))
-        stack.enter_context(
-            processes.mock("mock_idps.guangdong", self.ports["guangdong"], self.env)
-        )
+        self.mock_pids = {
+            "mock_iamsmart": stack.enter_context(
+                processes.mock("mock_idps.iamsmart", self.ports["iamsmart"], self.env)
+            ).pid,
+            "mock_guangdong": stack.enter_context(
+                processes.mock("mock_idps.guangdong", self.ports["guangdong"], self.env)
+            ).pid,
+        }
         return stack
 
     def login_scenario(self) -> None:
         client = redis.Redis.from_url(self.redis_url)
         client.flushdb()
         before = int(client.info("memory")["used_memory"])
-        with processes.bridge(self.ports["bridge"], 2, self.env):
+        with processes.bridge(self.ports["bridge"], 2, self.env) as bridge:
             print("whole login flow (bridge 2 workers, both mocks):", flush=True)
+            pids = {**self.mock_pids, "bridge": bridge.pid, "redis": redis_pid(client)}
+            cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             result = run_logins(
                 self.url["guangdong"],
                 concurrency=self.args.login_concurrency,
                 seconds=self.args.seconds,
             )
+            cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+            cpu["load_generator"] = result.client_cpu_seconds
             print(
                 f"  {result.logins_per_second} logins/s, p50 {result.p50_ms} ms,"
                 f" p99 {result.p99_ms} ms, failures {result.failures}",
                 flush=True,
             )
             self.extra["login_flow"] = result.as_dict()
+            if result.logins:
+                self.extra["login_flow"]["cpu_ms_per_login"] = {
+                    name: round(1000 * seconds / result.logins, 2) for name, seconds in cpu.items()
+                }
+                print(f"  CPU ms per login: {self.extra['login_flow']['cpu_ms_per_login']}")
         after = int(client.info("memory")["used_memory"])
         by_kind: dict[str, list[int]] = {}
         for key in client.scan_iter(count=1000):
@@ -261,6 +275,10 @@ class Run:
                 f"  Redis: {memory['bytes']} bytes and {memory['keys']} keys per live session"
                 f" (+{memory['audit_bytes_per_login']} bytes of audit trail per login)"
             )
+
+
+def redis_pid(client: redis.Redis) -> int:
+    return int(client.info("server")["process_id"])
 
 
 def _write_baseline_key(path: Path) -> None:
