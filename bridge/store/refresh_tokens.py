@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
+from bridge.model import Grant
+from bridge.store.backend import Get, Op, Swap
 from bridge.store.records import _Sealed, digest, key
 
 
@@ -70,27 +72,43 @@ class RefreshTokens(_Sealed):
         k = _key(token)
         return self._decode(k, await self._backend.get(k), RefreshToken)
 
-    async def consume(self, token: str) -> RefreshToken | ReusedRefreshToken | None:
+    async def consume(
+        self, token: str, current: RefreshToken | None = None
+    ) -> RefreshToken | ReusedRefreshToken | None:
         """Use a refresh token once: of two concurrent uses exactly one gets the record,
-        the other sees reuse."""
-        current = await self.find(token)
+        the other sees reuse. `current` is the record the caller has just read, if any."""
+        used, _ = await self._consume(token, current, grant_id=None)
+        return used
+
+    async def consume_with_grant(
+        self, token: str, current: RefreshToken
+    ) -> tuple[RefreshToken | ReusedRefreshToken | None, Grant | None]:
+        """`consume`, and the grant the token belongs to, in one round trip."""
+        return await self._consume(token, current, grant_id=current.grant_id)
+
+    async def _consume(
+        self, token: str, current: RefreshToken | None, *, grant_id: str | None
+    ) -> tuple[RefreshToken | ReusedRefreshToken | None, Grant | None]:
+        current = current or await self.find(token)
         if current is None:
-            return None
+            return None, None
         if current.consumed:
-            return ReusedRefreshToken(current.grant_id, current.client_id)
+            return ReusedRefreshToken(current.grant_id, current.client_id), None
         marker = current.model_copy(
             update={"consumed": True, "expires_at": current.family_expires_at}
         )
         k = _key(token)
-        old = await self._backend.swap(
-            k, self._encode(k, marker), self._ttl(current.family_expires_at)
-        )
-        previous = self._decode(k, old, RefreshToken)
+        ops: list[Op] = [Swap(k, self._encode(k, marker), self._ttl(current.family_expires_at))]
+        if grant_id is not None:
+            ops.append(Get(key("grant", grant_id)))
+        results = await self._backend.batch(ops)
+        grant = self._decode(key("grant", grant_id), results[1], Grant) if grant_id else None
+        previous = self._decode(k, results[0], RefreshToken)
         if previous is None:
-            return None
+            return None, None
         if previous.consumed:
-            return ReusedRefreshToken(previous.grant_id, previous.client_id)
-        return previous
+            return ReusedRefreshToken(previous.grant_id, previous.client_id), None
+        return previous, grant
 
     async def delete(self, token: str) -> None:
         await self._backend.delete(_key(token))

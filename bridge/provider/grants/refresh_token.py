@@ -43,7 +43,7 @@ class RefreshTokenGrant:
                 "The refresh token was issued to another client",
                 detail=f"refresh token of {found.client_id} presented by {client.client_id}",
             )
-        used = await self._stores.refresh_tokens.consume(presented)
+        used, grant = await self._stores.refresh_tokens.consume_with_grant(presented, found)
         if isinstance(used, ReusedRefreshToken):
             await self._stores.grants.revoke(used.grant_id)
             log.warning(
@@ -54,7 +54,6 @@ class RefreshTokenGrant:
             )
         if used is None:
             raise InvalidGrantError("The refresh token is invalid or has expired")
-        grant = await self._stores.grants.get(used.grant_id)
         if grant is None or grant.client_id != client.client_id:
             raise InvalidGrantError("The grant behind this refresh token was revoked")
         scopes = narrowed_scopes(form.get("scope"), used.scopes)
