@@ -194,7 +194,7 @@ class Run:
                 ),
             )
 
-    def baseline_scenario(self) -> None:
+    def baseline_scenario(self, workers: int) -> None:
         signer = Es256(load_key_from(Path(self.env["BENCH_KEY_PEM"])))
         token = signer.sign({"sub": "bench-subject", "exp": int(time.time()) + 3600}).decode()
         body = urlencode(
@@ -206,9 +206,13 @@ class Run:
         )
         path = self.workdir / "baseline.txt"
         path.write_text(body + "\n")
-        with processes.baseline(self.ports["baseline"], self.env):
-            print("baseline (raw ASGI: verify + sign ES256 + one Redis SET NX):", flush=True)
-            self.load("baseline", "/token", 1, bodies=path, cycle=True)
+        with processes.baseline(self.ports["baseline"], workers, self.env):
+            print(
+                f"baseline, {workers} worker(s) (raw ASGI: verify + sign ES256 + one Redis"
+                " SET NX):",
+                flush=True,
+            )
+            self.load("baseline", "/token", workers, bodies=path, cycle=True)
 
     def mocks(self) -> ExitStack:
         stack = ExitStack()
@@ -297,13 +301,28 @@ def load_key_from(path: Path) -> Any:
 
 
 def ratios(results: list[LoadResult]) -> dict[str, float]:
-    base = {r.connections: r.requests_per_second for r in results if r.scenario == "baseline"}
+    """Each bridge figure over the baseline's with the same workers and connections."""
+    base = {
+        (r.workers, r.connections): r.requests_per_second
+        for r in results
+        if r.scenario == "baseline"
+    }
     return {
         f"{r.scenario}/w{r.workers}/c{r.connections}": round(
-            r.requests_per_second / base[r.connections], 2
+            r.requests_per_second / base[(r.workers, r.connections)], 2
         )
         for r in results
-        if r.scenario != "baseline" and r.connections in base
+        if r.scenario != "baseline" and (r.workers, r.connections) in base
+    }
+
+
+def scaling(results: list[LoadResult]) -> dict[str, float]:
+    """2 workers over 1, per scenario, at 64 connections."""
+    by = {(r.scenario, r.workers): r.requests_per_second for r in results if r.connections == 64}
+    return {
+        scenario: round(by[(scenario, 2)] / by[(scenario, 1)], 2)
+        for scenario, workers in by
+        if workers == 1 and (scenario, 2) in by
     }
 
 
@@ -319,6 +338,12 @@ def table(results: list[LoadResult], extra: dict[str, Any]) -> str:
             f"| {res.scenario} | {res.workers} | {res.connections} | "
             f"{res.requests_per_second:.0f} | {res.p50_ms:.2f} | {res.p90_ms:.2f} | "
             f"{res.p99_ms:.2f} | {res.errors} | {ratio} |"
+        )
+    scale = scaling(results)
+    if scale:
+        rows.append(
+            "\n1 → 2 workers (64 connections): "
+            + ", ".join(f"{name} ×{factor}" for name, factor in scale.items())
         )
     if "login_flow" in extra:
         login = extra["login_flow"]
@@ -351,9 +376,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bridge-bench-") as tmp, private_redis(binary) as url:
         run = Run(args, url, Path(tmp))
         print(f"interpreter: {interpreter()}", flush=True)
-        run.baseline_scenario()
         with run.mocks():
             for workers in args.workers:
+                run.baseline_scenario(workers)
                 run.bridge_scenarios(workers)
             if not args.skip_login:
                 run.login_scenario()
@@ -365,6 +390,7 @@ def main() -> None:
         "seconds": args.seconds,
         "results": [r.as_dict() for r in run.results],
         "ratios": ratios(run.results),
+        "scaling_1_to_2_workers": scaling(run.results),
         **run.extra,
     }
     out = args.out / f"{stamp}.json"

@@ -86,7 +86,9 @@ def mock(
     return running(command, env, f"http://127.0.0.1:{port}/healthz")
 
 
-def baseline(port: int, env: Mapping[str, str]) -> AbstractContextManager[subprocess.Popen[bytes]]:
+def baseline(
+    port: int, workers: int, env: Mapping[str, str]
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
     command = [
         sys.executable,
         "-m",
@@ -97,6 +99,8 @@ def baseline(port: int, env: Mapping[str, str]) -> AbstractContextManager[subpro
         "127.0.0.1",
         "--port",
         str(port),
+        "--workers",
+        str(workers),
         "--log-level",
         "warning",
         "--no-access-log",
