@@ -175,3 +175,8 @@ class ClaimRule(SourceSpec):
     sensitive: bool = False
     description: NonEmpty
     """What the claim is, without saying what a client uses it for."""
+    value_labels: dict[str, Labels] | None = None
+    """How the consent page names coded values (`sex` "2" → Female / 女), so the resident
+    reads what is sent rather than a code."""
+    shown_as: Literal["text", "date"] = "text"
+    """`date`: an epoch-seconds value is shown as its calendar date (UTC)."""

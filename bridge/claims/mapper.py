@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bridge.claims.conditions import Condition, holds
@@ -173,6 +174,17 @@ class ClaimMapper:
 
     def is_sensitive(self, claim: str) -> bool:
         return self._rule(claim).sensitive
+
+    def display(self, claim: str, value: Any, locale: str) -> str:
+        """The value as the consent page shows it (before masking)."""
+        rule = self._rule(claim)
+        if isinstance(value, dict):
+            return str(value.get("formatted") or ", ".join(str(v) for v in value.values()))
+        if rule.value_labels and str(value) in rule.value_labels:
+            return rule.value_labels[str(value)].for_locale(locale)
+        if rule.shown_as == "date" and isinstance(value, int) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, tz=UTC).date().isoformat()
+        return str(value)
 
     def description(self, claim: str) -> str:
         return self._rule(claim).description

@@ -6,7 +6,6 @@ remembered (bridge.consent.memory)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from bridge.claims.mapper import ClaimMapper
 from bridge.model import PendingConsent
@@ -39,12 +38,6 @@ def mask(value: str) -> str:
     return value[:2] + "•" * (len(value) - 4) + value[-2:]
 
 
-def _preview(value: Any) -> str:
-    if isinstance(value, dict):
-        return str(value.get("formatted") or ", ".join(str(v) for v in value.values()))
-    return str(value)
-
-
 def build_view(
     pending: PendingConsent,
     client: Client,
@@ -57,7 +50,7 @@ def build_view(
     for claim in mapper.claims:  # rule order: the order the resident reads
         if claim not in pending.claims:
             continue
-        text = _preview(pending.claims[claim])
+        text = mapper.display(claim, pending.claims[claim], locale)
         items.append(
             ConsentItem(
                 claim=claim,

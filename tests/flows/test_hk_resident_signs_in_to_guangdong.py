@@ -114,7 +114,8 @@ def test_consent_page_names_recipient_jurisdiction_and_each_attribute(
     text = page.text
     assert "Guangdong platform (mock)" in text
     assert "Guangdong Province (Mainland China)" in text
-    claims = {row["data-claim"] for row in page.html.select("tr[data-claim]")}
+    rows = page.html.select("tr[data-claim]")
+    claims = {row["data-claim"] for row in rows}
     assert claims == {
         "name",
         "name#zh-Hant",
@@ -127,6 +128,9 @@ def test_consent_page_names_recipient_jurisdiction_and_each_attribute(
         "email",
     }
     assert "+85291234567" not in text, "sensitive values are masked on the consent page"
+    cells = {row["data-claim"]: row.find("td").get_text(strip=True) for row in rows}
+    assert cells["sex"] == "Female", "a coded value is shown by its meaning, not its code"
+    assert cells["updated_at"] == "2023-11-02", "a timestamp is shown as a date"
     assert page.html.find("html")["lang"] == "en"
 
 
