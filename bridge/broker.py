@@ -29,23 +29,19 @@ from bridge.errors import (
     AccessDeniedError,
     InvalidRequestError,
     OAuthError,
-    ServerError,
-    TemporarilyUnavailableError,
     UpstreamError,
-    UpstreamFailure,
 )
 from bridge.model import (
-    AuthorizationCode,
     FlowState,
-    Grant,
     PendingConsent,
     UpstreamAuthRequest,
 )
 from bridge.provider.authorize import parse_authorization_request
 from bridge.provider.clients import Client, ClientRegistry
-from bridge.provider.responses import success_redirect
+from bridge.provider.codes import CodeIssuer
 from bridge.provider.subject import pairwise_subject
-from bridge.store.records import Stores, grant_id_for_code
+from bridge.provider.upstream_errors import client_error
+from bridge.store.records import Stores
 from bridge.upstream.base import Connector
 from bridge.wire import SCOPE_OFFLINE_ACCESS, SCOPE_OPENID
 
@@ -117,23 +113,6 @@ def _require_client(clients: ClientRegistry, client_id: str) -> Client:
     return client
 
 
-_UPSTREAM_ERRORS: dict[UpstreamFailure, tuple[type[OAuthError], str]] = {
-    UpstreamFailure.CANCELLED: (AccessDeniedError, "The resident cancelled sign-in at iAM Smart"),
-    UpstreamFailure.REJECTED: (AccessDeniedError, "The resident declined the request at iAM Smart"),
-    UpstreamFailure.TIMED_OUT: (AccessDeniedError, "Sign-in at iAM Smart timed out"),
-    UpstreamFailure.CODE_EXPIRED: (
-        AccessDeniedError,
-        "The iAM Smart sign-in expired before it could be completed",
-    ),
-    UpstreamFailure.UNAVAILABLE: (
-        TemporarilyUnavailableError,
-        "iAM Smart is unavailable, please try again later",
-    ),
-    UpstreamFailure.REFUSED: (ServerError, "Sign-in through iAM Smart failed"),
-    UpstreamFailure.PROTOCOL: (ServerError, "Sign-in through iAM Smart failed"),
-}
-
-
 class Broker:
     def __init__(
         self,
@@ -157,6 +136,13 @@ class Broker:
         self._stores = stores
         self._clock = clock
         self._audit = audit
+        self._codes = CodeIssuer(
+            issuer=policy.issuer,
+            stores=stores,
+            clock=clock,
+            code_ttl=policy.code_ttl,
+            grant_ttl=policy.grant_ttl,
+        )
 
     @property
     def supported_scopes(self) -> frozenset[str]:
@@ -213,7 +199,7 @@ class Broker:
         try:
             identity = await connector.complete(params, self._upstream_request(flow))
         except UpstreamError as failure:
-            raise self._client_error(failure, flow) from failure
+            raise client_error(failure, flow.request) from failure
         now = self._clock.now()
         claims = self._mapper.map(identity, set(flow.released_claims), client_id=client.client_id)
         session = self._mapper.map(
@@ -262,32 +248,10 @@ class Broker:
             remembered_until=remembered_until,
             reused=True,
         )
-        code = await self._issue_code(pending)
-        await self._consents.add_grant(resident, request.client_id, grant_id_for_code(code))
+        issued = await self._codes.issue(pending)
+        await self._consents.add_grant(resident, request.client_id, issued.grant_id)
         log.info("signin.consent_remembered", client_id=request.client_id, subject=pending.subject)
-        return Redirect(
-            success_redirect(
-                request.redirect_uri, code=code, state=request.state, issuer=self._policy.issuer
-            )
-        )
-
-    def _client_error(self, failure: UpstreamError, flow: FlowState) -> OAuthError:
-        error_class, description = _UPSTREAM_ERRORS[failure.failure]
-        error = error_class(
-            description,
-            detail=f"{failure.failure.value} ({failure.upstream_code}): {failure.detail}",
-            redirect_uri=flow.request.redirect_uri,
-            state=flow.request.state,
-        )
-        level = "warning" if error_class is AccessDeniedError else "error"
-        getattr(log, level)(
-            "signin.upstream_failed",
-            client_id=flow.request.client_id,
-            failure=failure.failure.value,
-            upstream_code=failure.upstream_code,
-            detail=failure.detail,
-        )
-        return error
+        return Redirect(issued.location)
 
     async def pending_consent(
         self, interaction_id: str, browser: Browser
@@ -328,14 +292,10 @@ class Broker:
                 redirect_uri=request.redirect_uri,
                 state=request.state,
             )
-        code = await self._issue_code(pending)
+        issued = await self._codes.issue(pending)
         if remembered_until is not None:
-            await self._remember(pending, remembered_until, grant_id_for_code(code))
-        return Redirect(
-            success_redirect(
-                request.redirect_uri, code=code, state=request.state, issuer=self._policy.issuer
-            )
-        )
+            await self._remember(pending, remembered_until, issued.grant_id)
+        return Redirect(issued.location)
 
     async def _remember(self, pending: PendingConsent, until: float, grant_id: str) -> None:
         if self._consents is None or not pending.upstream_idp or not pending.upstream_subject:
@@ -348,40 +308,3 @@ class Broker:
             grant_id=grant_id,
             until=until,
         )
-
-    async def _issue_code(self, pending: PendingConsent) -> str:
-        now = self._clock.now()
-        code = secrets.token_urlsafe(32)
-        grant_id = grant_id_for_code(code)
-        request = pending.request
-        await self._stores.grants.put(
-            Grant(
-                grant_id=grant_id,
-                client_id=request.client_id,
-                subject=pending.subject,
-                scopes=request.scopes,
-                claims=pending.claims,
-                acr=pending.acr,
-                auth_time=pending.auth_time,
-                expires_at=now + self._policy.code_ttl + self._policy.grant_ttl,
-                upstream_idp=pending.upstream_idp,
-                upstream_subject=pending.upstream_subject,
-            )
-        )
-        await self._stores.codes.put(
-            code,
-            AuthorizationCode(
-                client_id=request.client_id,
-                redirect_uri=request.redirect_uri,
-                code_challenge=request.code_challenge,
-                code_challenge_method=request.code_challenge_method,
-                grant_id=grant_id,
-                subject=pending.subject,
-                scopes=request.scopes,
-                nonce=request.nonce,
-                acr=pending.acr,
-                auth_time=pending.auth_time,
-                expires_at=now + self._policy.code_ttl,
-            ),
-        )
-        return code
