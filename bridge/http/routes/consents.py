@@ -9,31 +9,15 @@ POST /consents/sign-out
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from bridge import i18n
-from bridge.broker import Redirect
 from bridge.consent.listing import build_rows
-from bridge.http.deps import BROWSER_COOKIE, BrowserDep, ServicesDep
+from bridge.http.deps import BrowserDep, ServicesDep
 from bridge.http.forms import read_form
-from bridge.wire import NO_STORE_HEADERS
+from bridge.http.redirects import browser_redirect
 
 router = APIRouter()
-
-
-def _redirect(services: ServicesDep, result: Redirect, status: int = 303) -> Response:
-    response = RedirectResponse(result.location, status_code=status, headers=NO_STORE_HEADERS)
-    if result.browser_id is not None:
-        settings = services.settings
-        response.set_cookie(
-            BROWSER_COOKIE,
-            result.browser_id,
-            max_age=settings.flow_ttl + settings.account_session_ttl,
-            httponly=True,
-            secure=settings.secure_cookies,
-            samesite="lax",
-        )
-    return response
 
 
 def _locale(request: Request, remembered: str | None = None) -> str:
@@ -69,16 +53,16 @@ async def consents_sign_in(
     request: Request, services: ServicesDep, browser: BrowserDep
 ) -> Response:
     result = await services.accounts.start(browser, _locale(request))
-    return _redirect(services, result, status=302)
+    return browser_redirect(result, services.settings, status=302)
 
 
 @router.post("/consents/withdraw")
 async def withdraw(request: Request, services: ServicesDep, browser: BrowserDep) -> Response:
     result = await services.accounts.withdraw(browser, await read_form(request))
-    return _redirect(services, result)
+    return browser_redirect(result, services.settings, status=303)
 
 
 @router.post("/consents/sign-out")
 async def sign_out(request: Request, services: ServicesDep, browser: BrowserDep) -> Response:
     result = await services.accounts.sign_out(browser, await read_form(request))
-    return _redirect(services, result)
+    return browser_redirect(result, services.settings, status=303)

@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from bridge import i18n
-from bridge.broker import Redirect
 from bridge.consent.view import build_view
-from bridge.http.deps import BROWSER_COOKIE, BrowserDep, ServicesDep
+from bridge.http.deps import BrowserDep, ServicesDep
 from bridge.http.forms import read_form
-from bridge.wire import NO_STORE_HEADERS
+from bridge.http.redirects import browser_redirect
 
 router = APIRouter()
-
-
-def _redirect(services: ServicesDep, result: Redirect, status: int = 302) -> Response:
-    response = RedirectResponse(result.location, status_code=status, headers=NO_STORE_HEADERS)
-    if result.browser_id is not None:
-        settings = services.settings
-        response.set_cookie(
-            BROWSER_COOKIE,
-            result.browser_id,
-            max_age=settings.flow_ttl + settings.consent_ttl,
-            httponly=True,
-            secure=settings.secure_cookies,
-            samesite="lax",
-        )
-    return response
 
 
 @router.get("/authorize")
 async def authorize(request: Request, services: ServicesDep, browser: BrowserDep) -> Response:
     result = await services.broker.start(request.query_params.multi_items(), browser)
-    return _redirect(services, result)
+    return browser_redirect(result, services.settings, status=302)
 
 
 @router.get("/callback/{upstream}")
@@ -42,7 +26,7 @@ async def upstream_callback(
 ) -> Response:
     params = dict(request.query_params)
     result = await services.broker.upstream_callback(upstream, params, browser)
-    return _redirect(services, result, status=303)
+    return browser_redirect(result, services.settings, status=303)
 
 
 @router.get("/consent/{interaction_id}")
@@ -70,4 +54,4 @@ async def consent_decision(
 ) -> Response:
     form = await read_form(request)
     result = await services.broker.decide(interaction_id, form, browser)
-    return _redirect(services, result, status=303)
+    return browser_redirect(result, services.settings, status=303)

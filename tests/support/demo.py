@@ -1,0 +1,90 @@
+"""`bridge demo` as a child process on free ports, for the tests of the demo itself."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.support.servers import bind_loopback
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [bind_loopback() for _ in range(count)]
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"demo exited early with {process.returncode}"
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not come up")
+
+
+@dataclass
+class Demo:
+    process: subprocess.Popen[bytes]
+    bridge: str
+    iamsmart: str
+    guangdong: str
+    env: dict[str, str]
+    output: str = ""
+
+
+@contextmanager
+def running_demo(keys_dir: Path) -> Iterator[Demo]:
+    """Start `python -m bridge demo` (environment cleaned of BRIDGE_/IAMSMART_ settings),
+    wait for its servers, and stop it with Ctrl+C; `output` holds what it printed."""
+    ports = free_ports(3)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BRIDGE_", "IAMSMART_"))}
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "bridge",
+            "demo",
+            "--port",
+            str(ports[0]),
+            "--iamsmart-port",
+            str(ports[1]),
+            "--guangdong-port",
+            str(ports[2]),
+            "--keys-dir",
+            str(keys_dir),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    bridge, iamsmart, guangdong = (f"http://127.0.0.1:{p}" for p in ports)
+    demo = Demo(process, bridge, iamsmart, guangdong, env)
+    try:
+        for url in (bridge, iamsmart, guangdong):
+            wait_until_up(f"{url}/healthz", process)
+        yield demo
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            demo.output = process.communicate(timeout=20)[0].decode()
+        except subprocess.TimeoutExpired:
+            process.kill()
+            demo.output = process.communicate()[0].decode()
