@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bridge.claims.mapper import ClaimMapper
 from bridge.model import PendingConsent
 from bridge.provider.clients import Client
+from bridge.wire import SCOPE_OFFLINE_ACCESS
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,9 @@ class ConsentView:
     items: tuple[ConsentItem, ...]
     remember_days: int = 0
     """Offer to remember the decision for this many days (0: do not offer)."""
+    offline_days: int = 0
+    """The client asked for offline access (OIDC Core §11): it may keep getting tokens
+    for this many days without the resident; the page must say so (0: not asked)."""
 
 
 def mask(value: str) -> str:
@@ -45,6 +49,7 @@ def build_view(
     locale: str,
     *,
     remember_days: int = 0,
+    offline_days: int = 0,
 ) -> ConsentView:
     items = []
     for claim in mapper.claims:  # rule order: the order the resident reads
@@ -66,4 +71,5 @@ def build_view(
         jurisdiction=client.jurisdiction.get(locale),
         items=tuple(items),
         remember_days=remember_days,
+        offline_days=offline_days if SCOPE_OFFLINE_ACCESS in pending.request.scopes else 0,
     )

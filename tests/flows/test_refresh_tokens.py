@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from tests.flows.exchange_support import ExchangeChain, running_exchange_chain
+from tests.flows.steps import at_iamsmart, choose
 from tests.support.browser import Resident
 
 
@@ -144,3 +145,20 @@ def test_refresh_tokens_are_stored_as_digests_with_ttls(xc: ExchangeChain, redis
     for key in keys:
         assert 0 < client.pttl(key) <= 604800 * 1000
         assert token.encode() not in client.get(key)
+
+
+def test_consent_page_tells_the_resident_when_a_client_asks_for_offline_access(
+    xc: ExchangeChain,
+) -> None:
+    """OIDC Core §11: offline access needs the resident's informed consent."""
+    pages = {}
+    for scope in ("openid profile offline_access", "openid profile"):
+        resident = Resident()
+        try:
+            request = xc.rp("portal-a").authorization_request(scope=scope)
+            pages[scope] = choose(resident, at_iamsmart(resident, request.url), "wong-wing-fung")
+        finally:
+            resident.close()
+    notice = pages["openid profile offline_access"].html.select_one("#consent-offline")
+    assert notice is not None and "7 days" in notice.get_text()
+    assert pages["openid profile"].html.select_one("#consent-offline") is None

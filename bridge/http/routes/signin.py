@@ -44,6 +44,7 @@ async def consent_page(
         services.mapper,
         locale,
         remember_days=services.settings.consent_memory_ttl // 86400,
+        offline_days=max(1, services.settings.refresh_token_absolute_ttl // 86400),
     )
     return services.pages.render("consent.html", locale=locale, request=request, view=view)
 
