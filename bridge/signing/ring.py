@@ -135,13 +135,14 @@ class KeyRing:
 
     def adopt(self, index: KeyIndex) -> bool:
         """Serve the key set `index` describes; False if it is the one already served."""
-        self.refreshed_at = self.clock.now()
         if index.version == self.index.version and index == self.index:
+            self.refreshed_at = self.clock.now()
             return False
         problems = refusals(index, self.files, development=self._development)
         if problems:
             raise SigningKeyError("; ".join(problems))
         keyset = self.files.load_keyset(index, self._cache())
+        self.refreshed_at = self.clock.now()
         previous = self._keyset.active.kid
         self.index, self._keyset = index, self._with_hook(keyset)
         log.info(
@@ -151,6 +152,11 @@ class KeyRing:
             previous=previous if previous != keyset.active.kid else None,
         )
         return True
+
+    def is_current(self, stale_after: float) -> bool:
+        """Whether this instance read the shared key set recently enough to trust that it
+        signs with, and publishes, what the others do."""
+        return self.clock.now() - self.refreshed_at <= stale_after
 
     async def refresh(self) -> bool:
         return self.adopt(self.files.require_index())
