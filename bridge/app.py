@@ -145,8 +145,6 @@ def create_app(
         mapper=mapper,
         connectors=connectors,
         broker=broker,
-        token_endpoint=oauth.token_endpoint,
-        verifier=oauth.verifier,
         pages=Pages(),
         discovery=openid_configuration(
             settings.issuer,

@@ -16,12 +16,10 @@ from bridge.http.pages import Pages
 from bridge.metrics import BridgeMetrics
 from bridge.oauth import OAuthServices
 from bridge.provider.clients import ClientRegistry
-from bridge.provider.token import TokenEndpoint
 from bridge.settings import Settings
 from bridge.signing.keyset import KeySet
 from bridge.signing.ring import KeyRing
 from bridge.store.records import Stores
-from bridge.tokens.verifier import AccessTokenVerifier
 from bridge.upstream.base import Connector
 
 
@@ -35,8 +33,6 @@ class Services:
     mapper: ClaimMapper
     connectors: Mapping[str, Connector]
     broker: Broker
-    token_endpoint: TokenEndpoint
-    verifier: AccessTokenVerifier
     pages: Pages
     discovery: dict[str, Any]
     audit: AuditTrail

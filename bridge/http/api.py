@@ -73,7 +73,7 @@ async def token(services: Services, request: ApiRequest) -> Result:
     client = await oauth.client_auth.authenticate(
         request.authorization, form, endpoint=oauth.endpoint_url("/token")
     )
-    return 200, await services.token_endpoint.grant(client, form)
+    return 200, await services.oauth.token_endpoint.grant(client, form)
 
 
 async def introspection(services: Services, request: ApiRequest) -> Result:
@@ -103,7 +103,7 @@ async def user_info(services: Services, request: ApiRequest) -> Result:
     form = await request.form() if request.method == "POST" and is_form else None
     access_token = bearer_token(request.authorization, form)
     return 200, await userinfo(
-        access_token, services.verifier, services.stores, audit=services.audit
+        access_token, services.oauth.verifier, services.stores, audit=services.audit
     )
 
 
