@@ -7,6 +7,9 @@ import pytest
 
 from tests.support.redis_server import INSTALL_HINT, find_redis_server, private_redis
 
+# Fixtures shared by the token-exchange test modules (`xc`: one exchange chain per module).
+pytest_plugins = ["tests.flows.exchange_support"]
+
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 from joserfc import jwt
 from joserfc.jwk import ECKey
@@ -319,3 +320,10 @@ def running_exchange_chain(tmp_path: Path, redis_url: str | None) -> Iterator[Ex
         overrides = {"clients_file": clients_file, "token_exchange_file": exchange_file}
         with running_chain(tmp_path, redis_url, settings_overrides=overrides) as chain:
             yield ExchangeChain(chain, jwks, partner_key, client_key, inline_key)
+
+
+@pytest.fixture(scope="module")
+def xc(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[ExchangeChain]:
+    """One exchange chain per test module (import this fixture into the module)."""
+    with running_exchange_chain(tmp_path_factory.mktemp("exchange"), redis_url) as running:
+        yield running

@@ -4,8 +4,6 @@ never a 500."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -13,14 +11,7 @@ from tests.flows.exchange_support import (
     ACCESS_TOKEN_TYPE,
     EXCHANGE,
     ExchangeChain,
-    running_exchange_chain,
 )
-
-
-@pytest.fixture(scope="module")
-def xc(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[ExchangeChain]:
-    with running_exchange_chain(tmp_path_factory.mktemp("requests"), redis_url) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ each attack is refused with `invalid_request` (400) and no token is issued."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,16 +14,9 @@ from tests.flows.exchange_support import (
     PARTNER,
     ExchangeChain,
     new_key,
-    running_exchange_chain,
     sign,
 )
 from tests.support.forge import hs256, public_pem, unsigned
-
-
-@pytest.fixture(scope="module")
-def xc(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[ExchangeChain]:
-    with running_exchange_chain(tmp_path_factory.mktemp("hostile"), redis_url) as running:
-        yield running
 
 
 def partner_claims(xc: ExchangeChain, **overrides: Any) -> dict[str, Any]:

@@ -4,7 +4,6 @@ is `invalid_client` (401)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,18 +15,11 @@ from tests.flows.exchange_support import (
     ExchangeChain,
     jwks_of,
     new_key,
-    running_exchange_chain,
     sign,
 )
 from tests.flows.steps import at_iamsmart, choose, consent, location_query
 from tests.support.browser import Resident
 from tests.support.forge import hs256, public_pem, unsigned
-
-
-@pytest.fixture(scope="module")
-def xc(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[ExchangeChain]:
-    with running_exchange_chain(tmp_path_factory.mktemp("pkjwt"), redis_url) as running:
-        yield running
 
 
 def with_assertion(xc: ExchangeChain, assertion: str, **form: Any) -> httpx.Response:

@@ -3,21 +3,10 @@ token revokes its family; a client may revoke only its own tokens."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from tests.flows.exchange_support import (
     ACCESS_TOKEN_TYPE,
     ExchangeChain,
-    running_exchange_chain,
 )
-
-
-@pytest.fixture(scope="module")
-def xc(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[ExchangeChain]:
-    with running_exchange_chain(tmp_path_factory.mktemp("revoke"), redis_url) as running:
-        yield running
 
 
 def active(xc: ExchangeChain, token: str) -> bool:

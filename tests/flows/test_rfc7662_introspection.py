@@ -3,21 +3,10 @@ learns only about its own tokens."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from tests.flows.exchange_support import (
     ACCESS_TOKEN_TYPE,
     ExchangeChain,
-    running_exchange_chain,
 )
-
-
-@pytest.fixture(scope="module")
-def xc(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[ExchangeChain]:
-    with running_exchange_chain(tmp_path_factory.mktemp("introspect"), redis_url) as running:
-        yield running
 
 
 def test_active_access_token_is_described(xc: ExchangeChain) -> None:

@@ -3,7 +3,6 @@ Guangdong platform as the real counterpart of the RFC 7523 grant (DESIGN §2.2).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,14 +17,7 @@ from tests.flows.exchange_support import (
     JWT_TYPE,
     PARTNER,
     ExchangeChain,
-    running_exchange_chain,
 )
-
-
-@pytest.fixture(scope="module")
-def xc(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[ExchangeChain]:
-    with running_exchange_chain(tmp_path_factory.mktemp("exchange"), redis_url) as running:
-        yield running
 
 
 def claims_of(xc: ExchangeChain, token: str) -> dict[str, Any]:
