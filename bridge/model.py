@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,21 @@ class UpstreamIdentity:
     subject: str
     """The upstream's stable identifier for this resident (iAM Smart: openID)."""
     attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+class LocalizedText(BaseModel):
+    """A text a resident reads, in each language the bridge's pages speak."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    en: str
+    zh_hant: str = Field(alias="zh-Hant")
+    zh_hans: str = Field(alias="zh-Hans")
+
+    def get(self, locale: str) -> str:
+        return {"en": self.en, "zh-Hant": self.zh_hant, "zh-Hans": self.zh_hans}.get(
+            locale, self.en
+        )
 
 
 # --- Records kept in the store (sealed, TTL-bound). Pydantic for exact round trips. ---

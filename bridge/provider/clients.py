@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from bridge.model import LocalizedText
 from bridge.provider.token_exchange_config import ClientExchangePolicy
 from bridge.tokens.key_sources import parse_jwks
 from bridge.wire import SCOPE_OFFLINE_ACCESS
@@ -29,19 +30,6 @@ AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_j
 _SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post"})
 LOCALES = ("en", "zh-Hant", "zh-Hans")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
-
-class LocalizedText(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    en: str
-    zh_hant: str = Field(alias="zh-Hant")
-    zh_hans: str = Field(alias="zh-Hans")
-
-    def get(self, locale: str) -> str:
-        return {"en": self.en, "zh-Hant": self.zh_hant, "zh-Hans": self.zh_hans}.get(
-            locale, self.en
-        )
 
 
 class Client(BaseModel):

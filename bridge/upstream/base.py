@@ -11,13 +11,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from bridge.model import UpstreamAuthRequest, UpstreamIdentity
+from bridge.model import LocalizedText, UpstreamAuthRequest, UpstreamIdentity
 
 
 class Connector(Protocol):
     @property
     def name(self) -> str:
         """The name used in configuration and in the callback path (`/callback/<name>`)."""
+        ...
+
+    @property
+    def display_name(self) -> LocalizedText:
+        """What residents call this identity provider (the chooser page, error pages);
+        `display_name.en` also appears in error descriptions sent to clients, which
+        RFC 6749 §5.2 limits to ASCII."""
         ...
 
     def authorization_url(self, request: UpstreamAuthRequest) -> str:

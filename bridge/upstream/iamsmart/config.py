@@ -8,6 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from bridge.model import LocalizedText
+
+DISPLAY_NAME = LocalizedText(en="iAM Smart", zh_hant="智方便", zh_hans="智方便")
+"""iAM Smart's own names for itself, which its UI rules fix."""
+
 
 def _base_url(value: str) -> str:
     if not value.startswith(("https://", "http://")):
@@ -19,6 +24,9 @@ class IamSmartConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: Literal["iamsmart"] = "iamsmart"
+    display_name: LocalizedText = Field(
+        DISPLAY_NAME, description="How residents' pages name this identity provider."
+    )
     browser_base_url: str = Field(
         description="Where the resident's browser is sent for getQR (public host of iAM Smart)."
     )

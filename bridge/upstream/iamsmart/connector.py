@@ -17,7 +17,7 @@ import httpx
 
 from bridge.clock import Clock, SystemClock
 from bridge.errors import ConfigError, UpstreamError, UpstreamFailure
-from bridge.model import UpstreamAuthRequest, UpstreamIdentity
+from bridge.model import LocalizedText, UpstreamAuthRequest, UpstreamIdentity
 from bridge.upstream.iamsmart import protocol
 from bridge.upstream.iamsmart.browser import is_mobile, lang_for, source_for
 from bridge.upstream.iamsmart.client import IamSmartClient
@@ -68,6 +68,10 @@ class IamSmartConnector:
     @property
     def name(self) -> str:
         return self._name
+
+    @property
+    def display_name(self) -> LocalizedText:
+        return self._config.display_name
 
     def authorization_url(self, request: UpstreamAuthRequest) -> str:
         if not _STATE.fullmatch(request.state):
