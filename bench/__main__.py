@@ -30,7 +30,8 @@ from bench.cpu import cpu_seconds
 from bench.login_flow import run_logins
 from bench.wrk_runner import LoadResult, require_wrk, run_wrk
 from bridge.clock import SystemClock
-from bridge.signing.storage import KEK_FILE, KEK_PUBLIC_FILE, ensure_development_keys
+from bridge.development_keys import ensure_development_keys
+from bridge.upstream.iamsmart.kek import KEK_FILE, KEK_PUBLIC_FILE
 from tests.support.redis_server import INSTALL_HINT, find_redis_server, private_redis
 
 REPO = Path(__file__).resolve().parents[1]

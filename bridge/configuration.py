@@ -3,12 +3,12 @@ problem at once (dex's Validate), so an operator fixes them in one pass."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, SecretStr
 
-from bridge.claims.rules import MappingRules, load_rules
+from bridge.claims.rules import MappingRules, load_rule_directory
 from bridge.errors import ConfigError
 from bridge.provider.clients import ClientRegistry, load_clients
 from bridge.provider.token_exchange_config import ExchangeConfig, load_exchange_for_clients
@@ -21,29 +21,69 @@ from bridge.wire import SCOPE_OFFLINE_ACCESS, SCOPE_OPENID
 class Configuration:
     clients: ClientRegistry
     upstreams: dict[str, BaseModel]
-    rules: MappingRules
+    rules: tuple[MappingRules, ...]
+    """One rule file per direction (upstream type → downstream)."""
     exchange: ExchangeConfig = field(default_factory=ExchangeConfig)
+
+    @property
+    def upstream_types(self) -> dict[str, str]:
+        """Upstream name (config/upstreams.yaml) → its type (the rules' `upstream`)."""
+        return {name: str(getattr(c, "type")) for name, c in self.upstreams.items()}  # noqa: B009
+
+
+def _directions_of(
+    client_upstreams: Sequence[str],
+    downstream: str,
+    upstream_types: Mapping[str, str],
+    rules: Sequence[MappingRules],
+) -> tuple[list[MappingRules], list[str]]:
+    """The rule files a client's sign-ins are mapped by, and the upstreams with none."""
+    by_direction = {(r.upstream, r.downstream): r for r in rules}
+    found, missing = [], []
+    for name in client_upstreams:
+        kind = upstream_types.get(name)
+        if kind is None:
+            continue  # reported as an unconfigured upstream
+        direction = by_direction.get((kind, downstream))
+        if direction is None:
+            missing.append(name)
+        else:
+            found.append(direction)
+    return found, missing
 
 
 def _cross_check(
     settings: Settings,
     clients: ClientRegistry,
     upstreams: Mapping[str, BaseModel],
-    rules: MappingRules | None,
+    rules: Sequence[MappingRules] | None,
 ) -> list[str]:
     problems = []
-    claims = set(rules.claims) if rules else None
-    scopes = {SCOPE_OPENID, SCOPE_OFFLINE_ACCESS, *rules.scopes} if rules else None
+    types = {name: str(getattr(c, "type")) for name, c in upstreams.items()}  # noqa: B009
     for client in clients:
         where = f"{settings.clients_file}: client {client.client_id}"
-        if upstreams and client.upstream not in upstreams:
-            problems.append(f"{where}: upstream {client.upstream!r} is not configured")
-        if claims is not None:
-            for claim in sorted(set(client.allowed_claims) - claims):
-                problems.append(f"{where}: allowed claim {claim!r} has no mapping rule")
-        if scopes is not None:
-            for scope in sorted(set(client.allowed_scopes) - scopes):
-                problems.append(f"{where}: allowed scope {scope!r} is not defined")
+        for name in client.upstreams:
+            if upstreams and name not in upstreams:
+                problems.append(f"{where}: upstream {name!r} is not configured")
+        if rules is not None:
+            directions, missing = _directions_of(client.upstreams, client.downstream, types, rules)
+            for name in missing:
+                problems.append(
+                    f"{where}: no claim rules in {settings.claims_dir} map upstream "
+                    f"{name!r} ({types[name]}) to downstream {client.downstream!r}"
+                )
+            for rule in directions:
+                direction = f"{rule.upstream}-to-{rule.downstream}"
+                claims = set(rule.claims)
+                scopes = {SCOPE_OPENID, SCOPE_OFFLINE_ACCESS, *rule.scopes}
+                for claim in sorted(set(client.allowed_claims) - claims):
+                    problems.append(
+                        f"{where}: allowed claim {claim!r} has no mapping rule ({direction})"
+                    )
+                for scope in sorted(set(client.allowed_scopes) - scopes):
+                    problems.append(
+                        f"{where}: allowed scope {scope!r} is not defined ({direction})"
+                    )
         if not settings.development:
             if client.development:
                 problems.append(f"{where}: a development client is refused outside development")
@@ -65,9 +105,9 @@ def load_configuration(settings: Settings, env: Mapping[str, str]) -> Configurat
     problems += found
     upstreams, found = load_upstreams(settings.upstreams_file, env, issuer=settings.issuer)
     problems += found
-    rules: MappingRules | None = None
+    rules: tuple[MappingRules, ...] | None = None
     try:
-        rules = load_rules(settings.claims_file)
+        rules = load_rule_directory(settings.claims_dir)
     except ConfigError as exc:
         problems += exc.problems
     problems += _cross_check(settings, clients, upstreams, rules)

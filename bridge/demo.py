@@ -20,8 +20,9 @@ import uvicorn
 
 from bridge.app import create_app
 from bridge.clock import SystemClock
+from bridge.development_keys import ensure_development_keys
 from bridge.settings import Settings
-from bridge.signing.storage import KEK_PUBLIC_FILE, ensure_development_keys
+from bridge.upstream.iamsmart.kek import KEK_PUBLIC_FILE
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -63,27 +63,71 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class AuthorizationRequest(_Record):
-    """A downstream client's authorization request, after every check has passed."""
+class ClientRequest(_Record):
+    """What a downstream client asked for, whatever way the answer goes back to it."""
 
     client_id: str
-    redirect_uri: str
     scopes: tuple[str, ...]
+    ui_locales: tuple[str, ...] = ()
+
+
+class CodeEnding(_Record):
+    """The answer goes back as an authorization code in a redirect (RFC 6749 §4.1.2),
+    bound to the redirect URI and the PKCE challenge of the request."""
+
+    kind: Literal["code"] = "code"
+    redirect_uri: str
     state: str | None = None
     nonce: str | None = None
     code_challenge: str
     code_challenge_method: str = "S256"
-    ui_locales: tuple[str, ...] = ()
 
 
-class FlowState(_Record):
-    """A sign-in waiting for the upstream IdP; keyed by the state sent upstream."""
+Ending = Annotated[CodeEnding, Field(discriminator="kind")]
+"""How a client sign-in ends once the resident has decided (one kind per way a client
+receives its answer: a code redirect today; a device approval next)."""
 
-    flow_id: str
-    request: AuthorizationRequest
-    upstream: str
-    upstream_fields: tuple[str, ...]
+
+class AuthorizationRequest(_Record):
+    """A client's authorization request (OIDC Core §3.1.2.1) after every check passed."""
+
+    request: ClientRequest
+    ending: CodeEnding
+    idp_hint: str | None = None
+    """The upstream the client asks to use (`idp_hint`); honoured if the client allows it."""
+
+
+class ClientSignIn(_Record):
+    """A sign-in on behalf of a downstream client: after the upstream, consent."""
+
+    kind: Literal["client"] = "client"
+    request: ClientRequest
+    ending: Ending
     released_claims: tuple[str, ...]
+
+
+class AccountSignIn(_Record):
+    """The resident signing in to the bridge itself, to review remembered consents."""
+
+    kind: Literal["account"] = "account"
+    locale: str
+
+
+Purpose = Annotated[ClientSignIn | AccountSignIn, Field(discriminator="kind")]
+"""Why the resident went to the upstream; the callback hands the identity to the
+completer registered for the purpose's `kind`."""
+
+
+class UpstreamFlow(_Record):
+    """One round trip to an upstream identity provider, keyed by the state sent there
+    and taken once when the resident comes back."""
+
+    state: str
+    upstream: str
+    purpose: Purpose
+    upstream_fields: tuple[str, ...] = ()
+    """Profile fields to ask the upstream for (data minimisation)."""
+    ui_locales: tuple[str, ...] = ()
     browser_binding: str
     """SHA-256 of the value of the cookie set on the browser that started the flow."""
     user_agent: str | None = None
@@ -94,7 +138,8 @@ class PendingConsent(_Record):
     """What the resident is asked to approve; holds personal data, so always sealed."""
 
     interaction_id: str
-    request: AuthorizationRequest
+    request: ClientRequest
+    ending: Ending
     upstream: str
     browser_binding: str
     csrf_token: str
@@ -105,8 +150,8 @@ class PendingConsent(_Record):
     expires_at: float
     upstream_idp: str | None = None
     upstream_subject: str | None = None
-    """The upstream identity (iAM Smart openID), kept sealed so that a token exchange can
-    derive the resident's pairwise `sub` at another sector (DESIGN §2.2)."""
+    """The upstream identity (iAM Smart openID, Guangdong useridcode), kept sealed so that
+    a token exchange can derive the resident's pairwise `sub` at another sector."""
 
 
 class AuthorizationCode(_Record):

@@ -21,11 +21,13 @@ from bridge.provider.grants.authorization_code import AuthorizationCodeGrant
 from bridge.provider.grants.common import TokenLifetimes, TokenMinter
 from bridge.provider.grants.refresh_token import RefreshTokenGrant
 from bridge.provider.grants.token_exchange import ExchangeContext, TokenExchangeGrant
+from bridge.provider.revocation import Revocation
 from bridge.provider.token import TokenEndpoint
 from bridge.provider.token_exchange_targets import JwtBearerClient
+from bridge.provider.token_lookup import TokenLookup
 from bridge.settings import Settings
 from bridge.signing.keyset import KeySet
-from bridge.store.records import Stores
+from bridge.store.records import AccessTokenStatus, Stores
 from bridge.tokens.issuer import TokenIssuer
 from bridge.tokens.presented import PresentedTokenVerifier
 from bridge.tokens.verifier import AccessTokenVerifier
@@ -33,11 +35,16 @@ from bridge.tokens.verifier import AccessTokenVerifier
 
 @dataclass(frozen=True)
 class OAuthServices:
+    """What the back-channel endpoints (token, introspection, revocation, UserInfo) use."""
+
     issuer: str
     token_endpoint: TokenEndpoint
     client_auth: ClientAuthenticator
     verifier: AccessTokenVerifier
-    stores: Stores
+    lookup: TokenLookup
+    revocation: Revocation
+    access_tokens: AccessTokenStatus
+    audit: AuditTrail
 
     def endpoint_url(self, path: str) -> str:
         return f"{self.issuer}{path}"
@@ -76,7 +83,9 @@ def build_oauth(
     presented = PresentedTokenVerifier(
         issuer=settings.issuer,
         verifier=verifier,
-        stores=stores,
+        access_tokens=stores.access_tokens,
+        grants=stores.grants,
+        replay=stores.replay,
         trusted=config.exchange.issuers,
         http=http,
         clock=clock,
@@ -98,8 +107,12 @@ def build_oauth(
     )
     endpoint = TokenEndpoint(
         [
-            AuthorizationCodeGrant(stores=stores, minter=minter, clock=clock),
-            RefreshTokenGrant(stores=stores, minter=minter),
+            AuthorizationCodeGrant(
+                codes=stores.codes, grants=stores.grants, minter=minter, clock=clock
+            ),
+            RefreshTokenGrant(
+                refresh_tokens=stores.refresh_tokens, grants=stores.grants, minter=minter
+            ),
             exchange,
         ]
     )
@@ -113,10 +126,24 @@ def build_oauth(
         max_lifetime=settings.client_assertion_max_lifetime,
         leeway=settings.jwt_clock_skew,
     )
+    lookup = TokenLookup(
+        verifier=verifier,
+        access_tokens=stores.access_tokens,
+        refresh_tokens=stores.refresh_tokens,
+        grants=stores.grants,
+    )
     return OAuthServices(
         issuer=settings.issuer,
         token_endpoint=endpoint,
         client_auth=client_auth,
         verifier=verifier,
-        stores=stores,
+        lookup=lookup,
+        revocation=Revocation(
+            lookup=lookup,
+            revoked=stores.revoked,
+            grants=stores.grants,
+            refresh_tokens=stores.refresh_tokens,
+        ),
+        access_tokens=stores.access_tokens,
+        audit=audit,
     )

@@ -42,8 +42,10 @@ class Settings(BaseSettings):
     upstreams_file: Path = Field(
         Path("config/upstreams.yaml"), description="Upstream identity providers."
     )
-    claims_file: Path = Field(
-        Path("config/claims/iamsmart-to-guangdong.yaml"), description="Claim mapping rules."
+    claims_dir: Path = Field(
+        Path("config/claims"),
+        description="Claim mapping rules: every *.yaml file there, one per direction "
+        "(`upstream` → `downstream`).",
     )
     keys_dir: Path = Field(Path("keys"), description="Signing keys and the iAM Smart KEK.")
     pairwise_salt: SecretStr = Field(

@@ -29,9 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bridge.clock import SystemClock  # noqa: E402
+from bridge.development_keys import ensure_development_keys  # noqa: E402
 from bridge.settings import Settings  # noqa: E402
 from bridge.signing.policy import RotationPolicy  # noqa: E402
-from bridge.signing.storage import ensure_development_keys  # noqa: E402
 from tests.support.redis_server import find_redis_server, private_redis  # noqa: E402
 from tests.support.servers import bind_loopback, url_of  # noqa: E402
 

@@ -1,26 +1,23 @@
 """The audit trail `create_app` builds when none is given: hash-chained, in the same
-place as everything else the bridge stores (Redis Streams beside the Redis store, or
-memory for the demo)."""
+place as everything else the bridge stores (the store's append log: a Redis Stream
+beside the Redis store, or memory for the demo)."""
 
 from __future__ import annotations
 
 from bridge.audit.chain import HashChainAuditTrail
-from bridge.audit.log import AuditLog, MemoryAuditLog, RedisAuditLog
+from bridge.audit.log import STREAM_KEY, ChainLog
 from bridge.clock import Clock
 from bridge.provider.clients import ClientRegistry
 from bridge.store.backend import KeyValueBackend
-from bridge.store.redis import RedisBackend
 
 
 def default_trail(
     backend: KeyValueBackend, clock: Clock, clients: ClientRegistry
 ) -> HashChainAuditTrail:
-    log: AuditLog = (
-        RedisAuditLog(backend.client) if isinstance(backend, RedisBackend) else MemoryAuditLog()
-    )
-
     def purpose_of(client_id: str) -> str | None:
         client = clients.get(client_id)
         return client.purpose.en if client is not None else None
 
-    return HashChainAuditTrail(log, clock, purpose_of=purpose_of)
+    return HashChainAuditTrail(
+        ChainLog(backend.append_log(STREAM_KEY)), clock, purpose_of=purpose_of
+    )

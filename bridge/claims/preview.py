@@ -16,15 +16,24 @@ import yaml
 
 from bridge.claims.mapper import ClaimMapper
 from bridge.claims.policy import release_set
+from bridge.claims.sources import VOCABULARIES
 from bridge.errors import ConfigError
 from bridge.model import UpstreamIdentity
 
-DEFAULT_PERSONAS = Path("mock_idps/iamsmart/personas.yaml")
+PERSONA_FILES = {"iamsmart": Path("mock_idps/iamsmart/personas.yaml")}
+"""Upstream type → the mock's persona fixture file, read as data."""
 
 
-def load_personas(path: Path) -> dict[str, UpstreamIdentity]:
-    """Persona id → the identity iAM Smart would return: the profile fields plus
-    `userType` and `lastModifiedDate`, which come with the token (protocols.md §1.6)."""
+def load_personas(path: Path, upstream: str = "iamsmart") -> dict[str, UpstreamIdentity]:
+    """Persona id → the identity the upstream would return."""
+    if upstream != "iamsmart":
+        raise ConfigError(str(path), [f"no persona reader for {upstream}"])
+    return _iamsmart_personas(path)
+
+
+def _iamsmart_personas(path: Path) -> dict[str, UpstreamIdentity]:
+    """The profile fields plus `userType` and `lastModifiedDate`, which come with the
+    token."""
     try:
         tree = yaml.safe_load(path.read_text(encoding="utf-8"))
         entries = tree["personas"]
@@ -54,12 +63,18 @@ class Preview:
     """What the bridge asks iAM Smart for, for this client."""
     not_produced: tuple[str, ...]
     """Claims the client may receive that this persona's profile does not yield."""
+    upstream: str = "iamsmart"
+
+    @property
+    def upstream_name(self) -> str:
+        vocabulary = VOCABULARIES.get(self.upstream)
+        return vocabulary.display_name if vocabulary else self.upstream
 
     def as_golden(self) -> dict[str, Any]:
         return {
             "userinfo": self.userinfo,
             "id_token": self.id_token,
-            "asks_iamsmart_for": list(self.profile_fields),
+            f"asks_{self.upstream}_for": list(self.profile_fields),
         }
 
 
@@ -82,4 +97,5 @@ def preview(
         id_token=session,
         profile_fields=mapper.source_fields(released, client_id=client_id),
         not_produced=tuple(name for name in order if name not in claims),
+        upstream=mapper.rules.upstream,
     )

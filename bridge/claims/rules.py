@@ -58,6 +58,7 @@ __all__ = [
     "Locale",
     "MappingRules",
     "SourceSpec",
+    "load_rule_directory",
     "load_rules",
     "parse_rules",
     "resolve_locale",
@@ -71,6 +72,18 @@ def _known_upstream(name: str) -> str:
 
 
 UpstreamName = Annotated[str, AfterValidator(_known_upstream)]
+
+
+class ConsentPresentation(_Strict):
+    """How the consent page presents this direction."""
+
+    origin: Labels
+    """Where the information comes from ("Hong Kong"); the client's jurisdiction is where
+    it goes."""
+    regime: Literal["pdpo", "pipl"] = "pdpo"
+    """`pipl`: data leaves the Mainland, so the page is PIPL Art. 39's separate consent
+    (recipient and contact, purpose, processing method, categories, how to exercise
+    rights), in Simplified Chinese first."""
 
 
 class MappingRules(_Strict):
@@ -88,6 +101,7 @@ class MappingRules(_Strict):
     issuer adds to every ID token whatever the scopes."""
     clients: dict[str, ClientRules] = Field(default_factory=dict)
     """Client id → how its claims differ from the rules above (`overrides.py`)."""
+    consent: ConsentPresentation | None = None
 
     def for_client(self, client_id: str | None) -> dict[str, ClaimRule]:
         """The rules that apply to `client_id`: the file's, with its overrides."""
@@ -128,6 +142,7 @@ _SECTIONS: dict[str, TypeAdapter[Any]] = {
     "scopes": TypeAdapter(dict[str, tuple[str, ...]]),
     "session_claims": TypeAdapter(tuple[str, ...]),
     "clients": TypeAdapter(dict[str, Any]),
+    "consent": TypeAdapter(ConsentPresentation),
 }
 
 
@@ -138,6 +153,33 @@ def load_rules(path: Path) -> MappingRules:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), [f"cannot read the rule file: {exc}"]) from exc
     return parse_rules(text, source=str(path))
+
+
+def load_rule_directory(directory: Path) -> tuple[MappingRules, ...]:
+    """Every rule file (`*.yaml`) in `directory`, one per direction, with the problems of
+    all of them in one `ConfigError`; two files for one direction are refused."""
+    paths = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    if not paths:
+        raise ConfigError(str(directory), ["no claim rule files (*.yaml) found"])
+    loaded: dict[tuple[str, str], tuple[Path, MappingRules]] = {}
+    problems: list[str] = []
+    for path in paths:
+        try:
+            rules = load_rules(path)
+        except ConfigError as exc:
+            problems += [f"{exc.source}: {problem}" for problem in exc.problems]
+            continue
+        direction = (rules.upstream, rules.downstream)
+        if direction in loaded:
+            problems.append(
+                f"{path}: maps {rules.upstream} to {rules.downstream} like "
+                f"{loaded[direction][0]}: one file per direction"
+            )
+            continue
+        loaded[direction] = (path, rules)
+    if problems:
+        raise ConfigError(str(directory), problems)
+    return tuple(rules for _, rules in loaded.values())
 
 
 def parse_rules(text: str, *, source: str = "<claim rules>") -> MappingRules:

@@ -182,7 +182,7 @@ def init_dev(
 ) -> None:
     """Create marked development keys where none exist (demo and docker compose only)."""
     from bridge.clock import SystemClock
-    from bridge.signing.storage import ensure_development_keys
+    from bridge.development_keys import ensure_development_keys
 
     created = ensure_development_keys(keys_dir, SystemClock())
     for item in created:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-from bridge.claims.mapper import ClaimMapper
+from bridge.claims.directions import Directions
 from bridge.provider.clients import ClientRegistry
 from bridge.store.consents import RememberedConsent
 
@@ -38,16 +38,14 @@ def _iso(seconds: float) -> str:
 def build_rows(
     entries: Iterable[RememberedConsent],
     clients: ClientRegistry,
-    mapper: ClaimMapper,
+    directions: Directions,
     locale: str,
 ) -> list[ConsentRow]:
     rows = []
-    known = set(mapper.claims)
     for entry in entries:
         client = clients.get(entry.client_id)
-        order = [c for c in mapper.claims if c in entry.claims]
-        labels = [mapper.label(c, locale) for c in order]
-        labels += [c for c in entry.claims if c not in known]  # rules changed since
+        catalog = directions.catalog(client.downstream if client else None)
+        labels = catalog.labels(entry.claims, locale)
         rows.append(
             ConsentRow(
                 client_id=entry.client_id,

@@ -19,8 +19,8 @@ import structlog
 from bridge.audit import AuditTrail
 from bridge.clock import Clock
 from bridge.provider.subject import pairwise_subject
-from bridge.store.consents import MAX_GRANTS, ConsentLedger, RememberedConsent
-from bridge.store.records import Stores
+from bridge.store.consents import MAX_GRANTS, ConsentLedger, RememberedConsent, RememberedConsents
+from bridge.store.records import Grants
 
 log = structlog.get_logger(__name__)
 
@@ -33,13 +33,15 @@ class ConsentMemory:
     def __init__(
         self,
         *,
-        stores: Stores,
+        consents: RememberedConsents,
+        grants: Grants,
         clock: Clock,
         audit: AuditTrail,
         pairwise_salt: str,
         remember_for: int,
     ) -> None:
-        self._stores = stores
+        self._consents = consents
+        self._grants = grants
         self._clock = clock
         self._audit = audit
         self._salt = pairwise_salt
@@ -54,7 +56,7 @@ class ConsentMemory:
         return self._clock.now() + self.remember_for
 
     async def _ledger(self, resident: str) -> ConsentLedger:
-        found = await self._stores.consents.get(resident)
+        found = await self._consents.get(resident)
         return found or ConsentLedger(resident=resident, entries={}, expires_at=0)
 
     async def covering(
@@ -77,7 +79,6 @@ class ConsentMemory:
         grant_id: str,
         until: float,
     ) -> None:
-        ledger = await self._ledger(resident)
         entry = RememberedConsent(
             client_id=client_id,
             subject=subject,
@@ -86,26 +87,27 @@ class ConsentMemory:
             expires_at=until,
             grant_ids=(grant_id,),
         )
-        await self._save(ledger, client_id, entry)
+
+        def replace(ledger: ConsentLedger) -> ConsentLedger:
+            earlier = ledger.entries.get(client_id)
+            if earlier is not None:  # grants issued under the earlier decision stay revocable
+                grants = (*earlier.grant_ids, grant_id)[-MAX_GRANTS:]
+                return _with(ledger, client_id, entry.model_copy(update={"grant_ids": grants}))
+            return _with(ledger, client_id, entry)
+
+        await self._consents.update(resident, replace)
 
     async def add_grant(self, resident: str, client_id: str, grant_id: str) -> None:
         """Note a grant issued under a remembered consent, for withdrawal to revoke."""
-        ledger = await self._ledger(resident)
-        entry = ledger.entries.get(client_id)
-        if entry is not None:
-            grants = (*entry.grant_ids, grant_id)[-MAX_GRANTS:]
-            await self._save(ledger, client_id, entry.model_copy(update={"grant_ids": grants}))
 
-    async def _save(
-        self, ledger: ConsentLedger, client_id: str, entry: RememberedConsent | None
-    ) -> None:
-        entries = {k: v for k, v in ledger.entries.items() if k != client_id}
-        if entry is not None:
-            entries[client_id] = entry
-        expires_at = max((e.expires_at for e in entries.values()), default=0)
-        await self._stores.consents.put(
-            ConsentLedger(resident=ledger.resident, entries=entries, expires_at=expires_at)
-        )
+        def add(ledger: ConsentLedger) -> ConsentLedger:
+            entry = ledger.entries.get(client_id)
+            if entry is None:
+                return ledger
+            grants = (*entry.grant_ids, grant_id)[-MAX_GRANTS:]
+            return _with(ledger, client_id, entry.model_copy(update={"grant_ids": grants}))
+
+        await self._consents.update(resident, add)
 
     async def remembered(self, resident: str) -> list[RememberedConsent]:
         """The resident's live remembered consents, newest first."""
@@ -113,13 +115,23 @@ class ConsentMemory:
         return sorted(live, key=lambda e: e.decided_at, reverse=True)
 
     async def withdraw(self, resident: str, client_id: str) -> RememberedConsent | None:
-        ledger = await self._ledger(resident)
-        entry = ledger.live(self._clock.now()).get(client_id)
-        if entry is None:
+        withdrawn: list[RememberedConsent] = []
+        now = self._clock.now()
+
+        def drop(ledger: ConsentLedger) -> ConsentLedger:
+            withdrawn.clear()  # the change may run again after a lost race
+            entry = ledger.live(now).get(client_id)
+            if entry is None:
+                return ledger
+            withdrawn.append(entry)
+            return _with(ledger, client_id, None)
+
+        await self._consents.update(resident, drop)
+        if not withdrawn:
             return None
-        await self._save(ledger, client_id, None)
+        entry = withdrawn[0]
         for grant_id in entry.grant_ids:
-            await self._stores.grants.revoke(grant_id)
+            await self._grants.revoke(grant_id)
         await self._audit.consent_withdrawn(
             subject=entry.subject, client_id=client_id, claims=entry.claims
         )
@@ -130,3 +142,12 @@ class ConsentMemory:
             revoked_grants=len(entry.grant_ids),
         )
         return entry
+
+
+def _with(ledger: ConsentLedger, client_id: str, entry: RememberedConsent | None) -> ConsentLedger:
+    """The ledger with `client_id`'s entry replaced (None: removed)."""
+    entries = {k: v for k, v in ledger.entries.items() if k != client_id}
+    if entry is not None:
+        entries[client_id] = entry
+    expires_at = max((e.expires_at for e in entries.values()), default=0)
+    return ConsentLedger(resident=ledger.resident, entries=entries, expires_at=expires_at)

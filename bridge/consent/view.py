@@ -25,6 +25,10 @@ class ConsentView:
     interaction_id: str
     csrf_token: str
     client_name: str
+    idp_name: str
+    """The identity provider that confirmed who the resident is."""
+    origin: str
+    """Where the information comes from (the direction's rule file)."""
     purpose: str
     jurisdiction: str
     items: tuple[ConsentItem, ...]
@@ -48,6 +52,7 @@ def build_view(
     mapper: ClaimMapper,
     locale: str,
     *,
+    idp_name: str,
     remember_days: int = 0,
     offline_days: int = 0,
 ) -> ConsentView:
@@ -67,6 +72,8 @@ def build_view(
         interaction_id=pending.interaction_id,
         csrf_token=pending.csrf_token,
         client_name=client.name.get(locale),
+        idp_name=idp_name,
+        origin=mapper.rules.consent.origin.for_locale(locale) if mapper.rules.consent else "",
         purpose=client.purpose.get(locale),
         jurisdiction=client.jurisdiction.get(locale),
         items=tuple(items),

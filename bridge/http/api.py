@@ -27,12 +27,12 @@ from bridge.http.forms import (
     parse_form,
     read_capped,
 )
+from bridge.oauth import OAuthServices
 from bridge.provider.bearer import bearer_token
 from bridge.provider.introspection import introspect
 from bridge.provider.revocation import revoke
 from bridge.provider.token_exchange import EXCHANGE_REPEATABLE
 from bridge.provider.userinfo import userinfo
-from bridge.services import Services
 from bridge.wire import NO_STORE_HEADERS
 
 _NO_STORE = [(k.lower().encode(), v.encode()) for k, v in NO_STORE_HEADERS.items()]
@@ -64,47 +64,39 @@ class ApiRequest:
 
 
 Result = tuple[int, Any]
-Handler = Callable[[Services, ApiRequest], Awaitable[Result]]
+Handler = Callable[[OAuthServices, ApiRequest], Awaitable[Result]]
 
 
-async def token(services: Services, request: ApiRequest) -> Result:
-    oauth = services.oauth
+async def token(oauth: OAuthServices, request: ApiRequest) -> Result:
     form = await request.form(EXCHANGE_REPEATABLE)
     client = await oauth.client_auth.authenticate(
         request.authorization, form, endpoint=oauth.endpoint_url("/token")
     )
-    return 200, await services.oauth.token_endpoint.grant(client, form)
+    return 200, await oauth.token_endpoint.grant(client, form)
 
 
-async def introspection(services: Services, request: ApiRequest) -> Result:
-    oauth = services.oauth
+async def introspection(oauth: OAuthServices, request: ApiRequest) -> Result:
     form = await request.form()
     client = await oauth.client_auth.authenticate(
         request.authorization, form, endpoint=oauth.endpoint_url("/introspect")
     )
-    body = await introspect(
-        client, form, issuer=oauth.issuer, verifier=oauth.verifier, stores=oauth.stores
-    )
-    return 200, body
+    return 200, await introspect(client, form, issuer=oauth.issuer, lookup=oauth.lookup)
 
 
-async def revocation(services: Services, request: ApiRequest) -> Result:
-    oauth = services.oauth
+async def revocation(oauth: OAuthServices, request: ApiRequest) -> Result:
     form = await request.form()
     client = await oauth.client_auth.authenticate(
         request.authorization, form, endpoint=oauth.endpoint_url("/revoke")
     )
-    await revoke(client, form, verifier=oauth.verifier, stores=oauth.stores)
+    await revoke(client, form, oauth.revocation)
     return 200, None  # RFC 7009 §2.2: an empty 200, whether or not the token existed
 
 
-async def user_info(services: Services, request: ApiRequest) -> Result:
+async def user_info(oauth: OAuthServices, request: ApiRequest) -> Result:
     is_form = request.headers.get("content-type", "").startswith(FORM_CONTENT_TYPE)
     form = await request.form() if request.method == "POST" and is_form else None
     access_token = bearer_token(request.authorization, form)
-    return 200, await userinfo(
-        access_token, services.oauth.verifier, services.stores, audit=services.audit
-    )
+    return 200, await userinfo(access_token, oauth.verifier, oauth.access_tokens, audit=oauth.audit)
 
 
 ROUTES: dict[str, tuple[frozenset[str], Handler]] = {
@@ -129,9 +121,9 @@ async def _respond(
 class ApiEndpoints:
     """ASGI middleware answering the API paths itself and passing everything else on."""
 
-    def __init__(self, app: ASGIApp, *, services: Services) -> None:
+    def __init__(self, app: ASGIApp, *, oauth: OAuthServices) -> None:
         self.app = app
-        self.services = services
+        self.oauth = oauth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = ROUTES.get(scope["path"]) if scope["type"] == "http" else None
@@ -151,7 +143,7 @@ class ApiEndpoints:
             headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
         request = ApiRequest(scope["method"], scope["path"], headers, receive)
         try:
-            status, body = await handler(self.services, request)
+            status, body = await handler(self.oauth, request)
         except OAuthError as error:
             log_oauth_error(scope["path"], error)
             extra: list[tuple[bytes, bytes]] = []

@@ -21,7 +21,7 @@ from bridge.errors import (
     RequestUriNotSupportedError,
     UnsupportedResponseTypeError,
 )
-from bridge.model import AuthorizationRequest
+from bridge.model import AuthorizationRequest, ClientRequest, CodeEnding
 from bridge.provider import pkce
 from bridge.provider.clients import Client, ClientRegistry
 from bridge.wire import PKCE_S256, RESPONSE_TYPE_CODE, SCOPE_OPENID
@@ -149,14 +149,22 @@ def _checked_request(
         not ("none" in prompts and len(prompts) > 1),
         InvalidRequestError("prompt=none cannot be combined with other values"),
     )
-    _check("none" not in prompts, LoginRequiredError("Sign-in at iAM Smart is required"))
+    _check(
+        "none" not in prompts,
+        LoginRequiredError("Sign-in at the identity provider is required"),
+    )
     return AuthorizationRequest(
-        client_id=client.client_id,
-        redirect_uri=redirect_uri,
-        scopes=scopes,
-        state=state,
-        nonce=params.get("nonce"),
-        code_challenge=challenge,
-        code_challenge_method=PKCE_S256,
-        ui_locales=tuple((params.get("ui_locales") or "").split())[:10],
+        request=ClientRequest(
+            client_id=client.client_id,
+            scopes=scopes,
+            ui_locales=tuple((params.get("ui_locales") or "").split())[:10],
+        ),
+        ending=CodeEnding(
+            redirect_uri=redirect_uri,
+            state=state,
+            nonce=params.get("nonce"),
+            code_challenge=challenge,
+            code_challenge_method=PKCE_S256,
+        ),
+        idp_hint=params.get("idp_hint"),
     )

@@ -54,7 +54,18 @@ class Client(BaseModel):
     sector_identifier: str | None = Field(
         None, description="Clients sharing a sector get the same pairwise `sub`."
     )
-    upstream: str = "iamsmart"
+    upstreams: tuple[str, ...] = Field(
+        min_length=1,
+        description="Identity providers (names in the upstreams file) residents may use to "
+        "sign in to this client; with more than one, a request picks one with `idp_hint` "
+        "or the resident chooses.",
+    )
+    downstream: str = Field(
+        "guangdong",
+        pattern=r"^[a-z0-9_-]{1,32}$",
+        description="Which jurisdiction's claims the client receives: the `downstream` of "
+        "the claim rule files that map each of its upstreams (config/claims/).",
+    )
     purpose: LocalizedText
     jurisdiction: LocalizedText
     development: bool = Field(False, description="A demo client, refused in production.")

@@ -9,9 +9,9 @@ import secrets
 from dataclasses import dataclass
 
 from bridge.clock import Clock
-from bridge.model import AuthorizationCode, Grant, PendingConsent
+from bridge.model import AuthorizationCode, CodeEnding, Grant, PendingConsent
 from bridge.provider.responses import success_redirect
-from bridge.store.records import Stores, grant_id_for_code
+from bridge.store.records import Codes, Grants, grant_id_for_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,10 +23,18 @@ class IssuedCode:
 
 class CodeIssuer:
     def __init__(
-        self, *, issuer: str, stores: Stores, clock: Clock, code_ttl: int, grant_ttl: int
+        self,
+        *,
+        issuer: str,
+        grants: Grants,
+        codes: Codes,
+        clock: Clock,
+        code_ttl: int,
+        grant_ttl: int,
     ) -> None:
         self._issuer = issuer
-        self._stores = stores
+        self._grants = grants
+        self._codes = codes
         self._clock = clock
         self._code_ttl = code_ttl
         self._grant_ttl = grant_ttl
@@ -35,8 +43,10 @@ class CodeIssuer:
         now = self._clock.now()
         code = secrets.token_urlsafe(32)
         grant_id = grant_id_for_code(code)
-        request = pending.request
-        await self._stores.grants.put(
+        request, ending = pending.request, pending.ending
+        if not isinstance(ending, CodeEnding):
+            raise TypeError("a code is issued only for a code-redirect request")
+        await self._grants.put(
             Grant(
                 grant_id=grant_id,
                 client_id=request.client_id,
@@ -51,23 +61,23 @@ class CodeIssuer:
                 upstream_subject=pending.upstream_subject,
             )
         )
-        await self._stores.codes.put(
+        await self._codes.put(
             code,
             AuthorizationCode(
                 client_id=request.client_id,
-                redirect_uri=request.redirect_uri,
-                code_challenge=request.code_challenge,
-                code_challenge_method=request.code_challenge_method,
+                redirect_uri=ending.redirect_uri,
+                code_challenge=ending.code_challenge,
+                code_challenge_method=ending.code_challenge_method,
                 grant_id=grant_id,
                 subject=pending.subject,
                 scopes=request.scopes,
-                nonce=request.nonce,
+                nonce=ending.nonce,
                 acr=pending.acr,
                 auth_time=pending.auth_time,
                 expires_at=now + self._code_ttl,
             ),
         )
         location = success_redirect(
-            request.redirect_uri, code=code, state=request.state, issuer=self._issuer
+            ending.redirect_uri, code=code, state=ending.state, issuer=self._issuer
         )
         return IssuedCode(location=location, grant_id=grant_id)

@@ -10,9 +10,7 @@ from typing import Any
 
 from bridge.errors import InvalidRequestError
 from bridge.provider.clients import Client
-from bridge.provider.token_lookup import FoundAccessToken, find_token
-from bridge.store.records import Stores
-from bridge.tokens.verifier import AccessTokenVerifier
+from bridge.provider.token_lookup import FoundAccessToken, TokenLookup
 from bridge.wire import TOKEN_TYPE_BEARER
 
 INACTIVE: dict[str, Any] = {"active": False}
@@ -25,13 +23,12 @@ async def introspect(
     form: Mapping[str, str],
     *,
     issuer: str,
-    verifier: AccessTokenVerifier,
-    stores: Stores,
+    lookup: TokenLookup,
 ) -> dict[str, Any]:
     token = form.get("token")
     if not token:
         raise InvalidRequestError("token is required")
-    found = await find_token(token, form.get("token_type_hint"), verifier=verifier, stores=stores)
+    found = await lookup.find(token, form.get("token_type_hint"))
     if found is None or found.client_id != client.client_id or not found.active:
         return dict(INACTIVE)
     if isinstance(found, FoundAccessToken):

@@ -15,20 +15,34 @@ import structlog
 
 from bridge.errors import InvalidGrantError, InvalidRequestError
 from bridge.provider.clients import Client
-from bridge.provider.token_lookup import FoundAccessToken, find_token
-from bridge.store.records import Stores
-from bridge.tokens.verifier import AccessTokenVerifier
+from bridge.provider.token_lookup import FoundAccessToken, TokenLookup
+from bridge.store.records import Grants
+from bridge.store.refresh_tokens import RefreshTokens
+from bridge.store.revoked_tokens import RevokedTokens
 
 log = structlog.get_logger(__name__)
 
 
-async def revoke(
-    client: Client, form: Mapping[str, str], *, verifier: AccessTokenVerifier, stores: Stores
-) -> None:
+class Revocation:
+    def __init__(
+        self,
+        *,
+        lookup: TokenLookup,
+        revoked: RevokedTokens,
+        grants: Grants,
+        refresh_tokens: RefreshTokens,
+    ) -> None:
+        self.lookup = lookup
+        self.revoked = revoked
+        self.grants = grants
+        self.refresh_tokens = refresh_tokens
+
+
+async def revoke(client: Client, form: Mapping[str, str], stores: Revocation) -> None:
     token = form.get("token")
     if not token:
         raise InvalidRequestError("token is required")
-    found = await find_token(token, form.get("token_type_hint"), verifier=verifier, stores=stores)
+    found = await stores.lookup.find(token, form.get("token_type_hint"))
     if found is None:
         return
     if found.client_id != client.client_id:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from bridge.errors import InvalidTokenError
 from bridge.model import Grant
-from bridge.store.records import Stores
-from bridge.store.refresh_tokens import RefreshToken
+from bridge.store.records import AccessTokenStatus, Grants
+from bridge.store.refresh_tokens import RefreshToken, RefreshTokens
 from bridge.tokens.verifier import AccessToken, AccessTokenVerifier
 from bridge.wire import TOKEN_HINT_REFRESH_TOKEN
 
@@ -52,35 +52,48 @@ class FoundRefreshToken:
 Found = FoundAccessToken | FoundRefreshToken
 
 
-async def find_token(
-    token: str, hint: str | None, *, verifier: AccessTokenVerifier, stores: Stores
-) -> Found | None:
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+class TokenLookup:
+    def __init__(
+        self,
+        *,
+        verifier: AccessTokenVerifier,
+        access_tokens: AccessTokenStatus,
+        refresh_tokens: RefreshTokens,
+        grants: Grants,
+    ) -> None:
+        self._verifier = verifier
+        self._access_tokens = access_tokens
+        self._refresh_tokens = refresh_tokens
+        self._grants = grants
+
+    async def find(self, token: str, hint: str | None) -> Found | None:
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        order = (
+            (self._as_refresh_token, self._as_access_token)
+            if hint == TOKEN_HINT_REFRESH_TOKEN
+            else (self._as_access_token, self._as_refresh_token)
+        )
+        for attempt in order:
+            found = await attempt(token)
+            if found is not None:
+                return found
         return None
 
-    async def as_access_token() -> Found | None:
+    async def _as_access_token(self, token: str) -> Found | None:
         if token.count(".") != 2:
             return None
         try:
-            access = verifier.verify(token, any_audience=True)
+            access = self._verifier.verify(token, any_audience=True)
         except InvalidTokenError:
             return None
-        grant, revoked = await stores.grant_for_access_token(access.grant_id, access.jti)
+        grant, revoked = await self._access_tokens.grant_for_access_token(
+            access.grant_id, access.jti
+        )
         return FoundAccessToken(access, grant, revoked)
 
-    async def as_refresh_token() -> Found | None:
-        record = await stores.refresh_tokens.find(token)
+    async def _as_refresh_token(self, token: str) -> Found | None:
+        record = await self._refresh_tokens.find(token)
         if record is None:
             return None
-        return FoundRefreshToken(record, await stores.grants.get(record.grant_id))
-
-    order = (
-        (as_refresh_token, as_access_token)
-        if hint == TOKEN_HINT_REFRESH_TOKEN
-        else (as_access_token, as_refresh_token)
-    )
-    for attempt in order:
-        found = await attempt()
-        if found is not None:
-            return found
-    return None
+        return FoundRefreshToken(record, await self._grants.get(record.grant_id))

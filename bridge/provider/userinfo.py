@@ -8,7 +8,7 @@ from typing import Any
 from bridge.audit import AuditTrail
 from bridge.errors import InsufficientScopeError, InvalidTokenError
 from bridge.provider.bearer import challenge
-from bridge.store.records import Stores
+from bridge.store.records import AccessTokenStatus
 from bridge.tokens.verifier import AccessTokenVerifier
 from bridge.wire import SCOPE_OPENID
 
@@ -16,7 +16,7 @@ from bridge.wire import SCOPE_OPENID
 async def userinfo(
     token: str,
     verifier: AccessTokenVerifier,
-    stores: Stores,
+    access_tokens: AccessTokenStatus,
     audit: AuditTrail | None = None,
 ) -> dict[str, Any]:
     try:
@@ -28,7 +28,7 @@ async def userinfo(
         insufficient = InsufficientScopeError("The access token lacks the openid scope")
         insufficient.www_authenticate = challenge(insufficient)
         raise insufficient
-    grant, revoked_one = await stores.grant_for_access_token(access.grant_id, access.jti)
+    grant, revoked_one = await access_tokens.grant_for_access_token(access.grant_id, access.jti)
     if (
         revoked_one
         or grant is None

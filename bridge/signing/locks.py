@@ -1,9 +1,10 @@
 """The rotation lock: one writer of the key set at a time.
 
-Across instances it is a Redis lock (redis-py's `Lock`: `SET NX PX` with a random token,
-released by a compare-and-delete script, expiring by itself if its holder dies). On one
-host it is also an `flock` on `keys/signing/.lock`, which covers the memory store (the
-demo) and a `bridge keys` command run beside a served app. The lock only serialises
+Across instances it is the store's lock (`KeyValueBackend.lock`: in Redis, `SET NX PX`
+with a random token released by a compare-and-delete script, expiring by itself if its
+holder dies). On one host it is also an `flock` on `keys/signing/.lock`, which covers a
+`bridge keys` command run beside a served app on the memory store (the demo), whose
+lock lives in one process only. The lock only serialises
 writers: whoever holds it reads the key set again and re-checks why it came before
 changing anything, so a second `rotate` arriving late changes nothing.
 """
@@ -19,12 +20,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import structlog
-from redis.exceptions import LockError, RedisError
+from redis.exceptions import RedisError
 
 from bridge.errors import SigningKeyError
 from bridge.store.backend import KeyValueBackend
 from bridge.store.records import key
-from bridge.store.redis import RedisBackend
 
 log = structlog.get_logger(__name__)
 
@@ -40,20 +40,17 @@ class KeySetBusy(SigningKeyError):
 
 class KeySetLock:
     def __init__(self, backend: KeyValueBackend | None, lock_path: Path) -> None:
-        self._redis = backend.client if isinstance(backend, RedisBackend) else None
+        self._shared = backend.lock(LOCK_KEY, LOCK_TTL) if backend is not None else None
         self._path = lock_path
 
     @asynccontextmanager
     async def hold(self, wait: float) -> AsyncIterator[None]:
         """Hold the lock, waiting up to `wait` seconds for it (0: try once)."""
         deadline = time.monotonic() + wait
-        redis_lock = None
-        if self._redis is not None:
-            redis_lock = self._redis.lock(
-                LOCK_KEY, timeout=LOCK_TTL, sleep=_POLL, blocking_timeout=max(wait, 0.001)
-            )
+        shared = self._shared
+        if shared is not None:
             try:
-                acquired = await redis_lock.acquire(blocking=wait > 0)
+                acquired = await shared.acquire(wait=max(wait, 0.0))
             except RedisError as exc:
                 raise SigningKeyError(f"cannot take the rotation lock in Redis: {exc}") from None
             if not acquired:
@@ -66,11 +63,10 @@ class KeySetLock:
                 fcntl.flock(fd, fcntl.LOCK_UN)
                 os.close(fd)
         finally:
-            if redis_lock is not None:
+            if shared is not None:
                 try:
-                    await redis_lock.release()
-                except LockError:  # expired while held: the next holder re-checks anyway
-                    log.warning("keys.lock_expired_while_held", ttl=LOCK_TTL)
+                    if not await shared.release():  # the next holder re-checks anyway
+                        log.warning("keys.lock_expired_while_held", ttl=LOCK_TTL)
                 except RedisError as exc:  # it expires by itself
                     log.warning("keys.lock_release_failed", error=str(exc))
 

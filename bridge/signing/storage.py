@@ -6,8 +6,8 @@ Layout:
     keys/signing/<kid>.jwe        a private key, encrypted with the key-encryption key
     keys/signing/<kid>.pem        a development private key: plain PKCS#8, with a banner
     keys/signing/.lock            taken (flock) while the key set changes
-    keys/iamsmart-kek.pem         RSA key whose public half iAM Smart wraps content keys with
-    keys/iamsmart-kek.pub.pem     that public half, to register with iAM Smart (or the mock)
+
+(Upstreams keep their own key material beside it: bridge/upstream/iamsmart/kek.py.)
 
 Writers write key files first and the index last, each by rename, so a reader never sees
 an index naming a key file that is not there yet, nor half a file.
@@ -15,50 +15,26 @@ an index naming a key file that is not there yet, nor half a file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from bridge.clock import Clock
 from bridge.errors import SigningKeyError
+from bridge.keyfiles import DEVELOPMENT_BANNER, write_atomically
 from bridge.signing.encryption import KeyEncryptionKey
 from bridge.signing.index import KeyEntry, KeyIndex, State, parse_index
 from bridge.signing.keys import (
-    DEVELOPMENT_BANNER,
     Algorithm,
     SigningKey,
     load_signing_key,
     new_signing_key,
     signing_key_from_jwk,
-    to_pem,
 )
 from bridge.signing.keyset import KeySet
 
 KEYSET_FILE = "keyset.json"
 LOCK_FILE = ".lock"
-KEK_FILE = "iamsmart-kek.pem"
-KEK_PUBLIC_FILE = "iamsmart-kek.pub.pem"
-
-
-def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Readers never see a half-written key: write a temporary file, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class KeyFiles:
@@ -186,33 +162,12 @@ def create_development_keyset(keys_dir: Path, clock: Clock, alg: Algorithm = "ES
     return KeySet(active=key, version=1)
 
 
-def create_development_kek(keys_dir: Path) -> None:
-    """The RSA key iAM Smart wraps content keys with (protocols.md §1.9)."""
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    write_atomically(keys_dir / KEK_FILE, DEVELOPMENT_BANNER.encode() + to_pem(private))
-    public = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    write_atomically(keys_dir / KEK_PUBLIC_FILE, public, 0o644)
-
-
-def ensure_development_keys(keys_dir: Path, clock: Clock) -> list[str]:
-    """Create whatever development key is missing; returns what was created."""
-    created = []
-    if not (keys_dir / "signing" / KEYSET_FILE).exists():
-        create_development_keyset(keys_dir, clock)
-        created.append("signing key (ES256)")
-    if not (keys_dir / KEK_FILE).exists():
-        create_development_kek(keys_dir)
-        created.append("iAM Smart KEK (RSA-2048)")
-    return created
-
-
-def is_development_pem(path: Path) -> bool:
-    try:
-        return path.read_bytes().startswith(DEVELOPMENT_BANNER[:20].encode())
-    except OSError:
-        return False
+def ensure_development_keyset(keys_dir: Path, clock: Clock) -> list[str]:
+    """Create the development key set when there is none; returns what was created."""
+    if (keys_dir / "signing" / KEYSET_FILE).exists():
+        return []
+    create_development_keyset(keys_dir, clock)
+    return ["signing key (ES256)"]
 
 
 def public_jwks(index: KeyIndex, files: KeyFiles) -> dict[str, list[dict[str, Any]]]:

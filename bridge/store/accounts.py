@@ -1,5 +1,5 @@
-"""The resident's own sign-in to the bridge (the consent page at /consents): a flow
-waiting for iAM Smart, then a short session bound to the browser.
+"""The resident's own sign-in to the bridge (the consent page at /consents): a short
+session bound to the browser, after an upstream round trip like any other sign-in.
 
 The session is stored under the digest of the browser's cookie, so it needs no cookie
 of its own and cannot be used from another browser.
@@ -16,15 +16,6 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class AccountFlow(_Record):
-    flow_id: str
-    upstream: str
-    browser_binding: str
-    locale: str
-    user_agent: str | None = None
-    expires_at: float
-
-
 class AccountSession(_Record):
     resident: str
     """The resident's pairwise identifier at the bridge's own sector."""
@@ -35,14 +26,6 @@ class AccountSession(_Record):
 
 
 class AccountStore(_Sealed):
-    async def put_flow(self, flow: AccountFlow) -> None:
-        k = key("account-flow", flow.flow_id)
-        await self._backend.put(k, self._encode(k, flow), self._ttl(flow.expires_at))
-
-    async def take_flow(self, flow_id: str) -> AccountFlow | None:
-        k = key("account-flow", flow_id)
-        return self._decode(k, await self._backend.take(k), AccountFlow)
-
     async def put_session(self, session: AccountSession) -> None:
         k = key("account", session.browser_binding)
         await self._backend.put(k, self._encode(k, session), self._ttl(session.expires_at))

@@ -2,19 +2,28 @@
 
 One sealed record per resident (the resident's pairwise identifier at the bridge's own
 sector, never an upstream identifier), holding one entry per client. A single record
-lets the resident's consent page list every client in one read; the key-value contract
-has no sets or scans to find per-client keys. The record lives as long as its
-longest-lived entry (every value in the store has a TTL).
+lets the resident's consent page list every client in one read. The record lives as
+long as its longest-lived entry (every value in the store has a TTL).
+
+Several instances may change one resident's record at once (two sign-ins finishing
+together each add a grant id): `update` is an optimistic read-modify-write on the
+store's compare-and-set, so neither change is lost.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import BaseModel, ConfigDict
 
+from bridge.errors import StoreError
 from bridge.store.records import _Sealed, key
 
 MAX_GRANTS = 20
 """Grant ids kept per consent (the newest), so withdrawal can revoke live tokens."""
+MAX_ATTEMPTS = 16
+"""Compare-and-set attempts before giving up: each lost race means another writer
+succeeded, so this many in a row only happens under a storm on one resident."""
 
 
 class _Record(BaseModel):
@@ -41,21 +50,36 @@ class ConsentLedger(_Record):
         return {cid: e for cid, e in self.entries.items() if e.expires_at > now}
 
 
+Change = Callable[[ConsentLedger], ConsentLedger]
+
+
 class RememberedConsents(_Sealed):
     async def get(self, resident: str) -> ConsentLedger | None:
         k = key("consents", resident)
         return self._decode(k, await self._backend.get(k), ConsentLedger)
 
-    async def put(self, ledger: ConsentLedger) -> None:
-        """Store the ledger, or delete it when no entry is live."""
-        k = key("consents", ledger.resident)
+    async def update(self, resident: str, change: Change) -> ConsentLedger:
+        """Apply `change` to the resident's ledger (an empty one if there is none) and
+        store the result — or delete the record when no entry is live — atomically with
+        respect to every other `update`. Returns the ledger as stored."""
+        k = key("consents", resident)
+        for _ in range(MAX_ATTEMPTS):
+            raw = await self._backend.get(k)
+            found = self._decode(k, raw, ConsentLedger)
+            current = found or ConsentLedger(resident=resident, entries={}, expires_at=0)
+            changed = self._trimmed(change(current))
+            blob = None if changed is None else self._encode(k, changed)
+            ttl = self._ttl(changed.expires_at) if changed is not None else 1.0
+            if await self._backend.compare_and_set(k, raw, blob, ttl):
+                return changed or ConsentLedger(resident=resident, entries={}, expires_at=0)
+        raise StoreError("remembered consents changed too often to update")
+
+    def _trimmed(self, ledger: ConsentLedger) -> ConsentLedger | None:
         live = ledger.live(self._clock.now())
         if not live:
-            await self._backend.delete(k)
-            return
-        trimmed = ConsentLedger(
+            return None
+        return ConsentLedger(
             resident=ledger.resident,
             entries=live,
             expires_at=max(e.expires_at for e in live.values()),
         )
-        await self._backend.put(k, self._encode(k, trimmed), self._ttl(trimmed.expires_at))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import BaseModel
 
 from bridge.clock import Clock
-from bridge.model import AuthorizationCode, FlowState, Grant, PendingConsent
+from bridge.model import AuthorizationCode, Grant, PendingConsent, UpstreamFlow
 from bridge.store.backend import Get, KeyValueBackend, Swap
 from bridge.store.sealing import Sealer
 
@@ -68,13 +68,19 @@ class _Sealed:
 
 
 class FlowStates(_Sealed):
-    async def put(self, flow: FlowState) -> None:
-        k = key("flow", flow.flow_id)
+    """Upstream round trips, keyed by the state sent upstream."""
+
+    async def put(self, flow: UpstreamFlow) -> None:
+        k = key("flow", flow.state)
         await self._backend.put(k, self._encode(k, flow), self._ttl(flow.expires_at))
 
-    async def take(self, flow_id: str) -> FlowState | None:
-        k = key("flow", flow_id)
-        return self._decode(k, await self._backend.take(k), FlowState)
+    async def get(self, state: str) -> UpstreamFlow | None:
+        k = key("flow", state)
+        return self._decode(k, await self._backend.get(k), UpstreamFlow)
+
+    async def take(self, state: str) -> UpstreamFlow | None:
+        k = key("flow", state)
+        return self._decode(k, await self._backend.take(k), UpstreamFlow)
 
 
 class Interactions(_Sealed):
@@ -149,6 +155,23 @@ class Grants(_Sealed):
         return self._decode(k, blob, Grant)
 
 
+class AccessTokenStatus:
+    """What every presented access token needs, in one round trip: the grant it names
+    (gone when revoked as a whole) and whether the token itself was revoked (RFC 7009)."""
+
+    def __init__(self, backend: KeyValueBackend, grants: Grants) -> None:
+        self._backend = backend
+        self._grants = grants
+
+    async def grant_for_access_token(self, grant_id: str, jti: str) -> tuple[Grant | None, bool]:
+        from bridge.store.revoked_tokens import revoked_key
+
+        grant, revoked = await self._backend.batch(
+            [Get(key("grant", grant_id)), Get(revoked_key(jti))]
+        )
+        return self._grants.from_stored(grant_id, grant), revoked is not None
+
+
 class ReplayCache:
     """Remembers one-time values (nonces, `jti`s) until they could no longer be valid."""
 
@@ -161,6 +184,9 @@ class ReplayCache:
 
 @dataclass(frozen=True, slots=True)
 class Stores:
+    """Every typed store, built once on one backend by the composition root, which hands
+    each component only the stores it uses."""
+
     backend: KeyValueBackend
     flows: FlowStates
     interactions: Interactions
@@ -171,17 +197,7 @@ class Stores:
     revoked: RevokedTokens
     consents: RememberedConsents
     accounts: AccountStore
-
-    async def grant_for_access_token(self, grant_id: str, jti: str) -> tuple[Grant | None, bool]:
-        """What every presented access token needs, in one round trip: the grant it
-        names (gone when revoked as a whole) and whether the token itself was revoked
-        (RFC 7009)."""
-        from bridge.store.revoked_tokens import revoked_key
-
-        grant, revoked = await self.backend.batch(
-            [Get(key("grant", grant_id)), Get(revoked_key(jti))]
-        )
-        return self.grants.from_stored(grant_id, grant), revoked is not None
+    access_tokens: AccessTokenStatus
 
     @classmethod
     def build(cls, backend: KeyValueBackend, sealer: Sealer, clock: Clock) -> Stores:
@@ -190,15 +206,17 @@ class Stores:
         from bridge.store.refresh_tokens import RefreshTokens
         from bridge.store.revoked_tokens import RevokedTokens
 
+        grants = Grants(backend, sealer, clock)
         return cls(
             backend=backend,
             flows=FlowStates(backend, sealer, clock),
             interactions=Interactions(backend, sealer, clock),
             codes=Codes(backend, sealer, clock),
-            grants=Grants(backend, sealer, clock),
+            grants=grants,
             replay=ReplayCache(backend),
             refresh_tokens=RefreshTokens(backend, sealer, clock),
             revoked=RevokedTokens(backend, clock),
             consents=RememberedConsents(backend, sealer, clock),
             accounts=AccountStore(backend, sealer, clock),
+            access_tokens=AccessTokenStatus(backend, grants),
         )

@@ -1,17 +1,20 @@
-"""The Redis backend (redis.asyncio): one node, Sentinel or Cluster behind one URL.
+"""The Redis backend (redis.asyncio).
 
-Each operation is a single Redis command, so atomicity is Redis's own:
-`SET NX PX`, `GETDEL` (Redis >= 6.2) and `SET XX GET PX`.
+Each operation is a single Redis command or a single Lua script on one key, so
+atomicity is Redis's own: `SET NX PX`, `GETDEL` (Redis >= 6.2), `SET XX GET PX`, and
+scripts for compare-and-set, sets whose TTL only grows, counters with a window and the
+append log's compare-and-append.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, cast
 
 import redis.asyncio as aioredis
+from redis.exceptions import LockError
 
-from bridge.store.backend import Op, Swap
+from bridge.store.backend import Conflict, LogEntry, Op, Swap
 
 
 def _ms(ttl: float) -> int:
@@ -20,9 +23,82 @@ def _ms(ttl: float) -> int:
     return max(1, int(ttl * 1000))
 
 
+# KEYS[1]; ARGV: has-expected (0/1), expected, has-value (0/1), value, ttl ms.
+_COMPARE_AND_SET = """
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+if ARGV[3] == '1' then
+  redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
+else
+  redis.call('DEL', KEYS[1])
+end
+return 1
+"""
+
+# KEYS[1]; ARGV: ttl ms, members...  The set lives at least ttl ms more; never less.
+_SET_ADD = """
+redis.call('SADD', KEYS[1], unpack(ARGV, 2))
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return 1
+"""
+
+# KEYS[1]; ARGV: ttl ms. The window starts at the first increment.
+_INCREMENT = """
+local count = redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return count
+"""
+
+# KEYS[1] stream; ARGV: expected prev link, the empty log's link, then body, link pairs.
+# Returns {1, id} when appended (the last id), {0, id, body, link} (or {0} for an empty
+# log) when not. SHA-256 is computed by the caller: Redis's Lua has only SHA-1.
+_APPEND = """
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local head = ARGV[2]
+local entry = last[1]
+local body = nil
+if entry then
+  local fields = entry[2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'hash' then head = fields[i + 1] end
+    if fields[i] == 'body' then body = fields[i + 1] end
+  end
+end
+if head ~= ARGV[1] then
+  if entry then return {0, entry[1], body, head} end
+  return {0}
+end
+local id = nil
+for i = 3, #ARGV, 2 do
+  id = redis.call('XADD', KEYS[1], '*', 'body', ARGV[i], 'hash', ARGV[i + 1])
+end
+return {1, id}
+"""
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _entry(entry_id: Any, fields: Any) -> LogEntry:
+    values = {_text(k): _text(v) for k, v in cast(dict[Any, Any], fields).items()}
+    return LogEntry(_text(entry_id), values.get("body", ""), values.get("hash", ""))
+
+
 class RedisBackend:
     def __init__(self, client: aioredis.Redis) -> None:
         self._redis = client
+        self._compare_and_set = client.register_script(_COMPARE_AND_SET)
+        self._set_add = client.register_script(_SET_ADD)
+        self._increment = client.register_script(_INCREMENT)
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RedisBackend:
@@ -51,6 +127,18 @@ class RedisBackend:
         old = await self._redis.set(key, value, px=_ms(ttl), xx=True, get=True)
         return cast(bytes | None, old)
 
+    async def compare_and_set(
+        self, key: str, expected: bytes | None, value: bytes | None, ttl: float
+    ) -> bool:
+        args = [
+            "0" if expected is None else "1",
+            expected or b"",
+            "0" if value is None else "1",
+            value or b"",
+            _ms(ttl),
+        ]
+        return int(await self._compare_and_set(keys=[key], args=args)) == 1
+
     async def delete(self, *keys: str) -> None:
         if keys:
             await self._redis.delete(*keys)
@@ -67,6 +155,26 @@ class RedisBackend:
             results = await pipe.execute()
         return [cast(bytes | None, result) for result in results]
 
+    async def set_add(self, key: str, members: Collection[bytes], ttl: float) -> None:
+        if members:
+            await self._set_add(keys=[key], args=[_ms(ttl), *members])
+
+    async def set_remove(self, key: str, members: Collection[bytes]) -> None:
+        if members:
+            await self._redis.srem(key, *members)
+
+    async def set_members(self, key: str) -> frozenset[bytes]:
+        return frozenset(cast(set[bytes], await self._redis.smembers(key)))
+
+    async def increment(self, key: str, ttl: float) -> int:
+        return int(await self._increment(keys=[key], args=[_ms(ttl)]))
+
+    def append_log(self, name: str) -> RedisAppendLog:
+        return RedisAppendLog(self._redis, name)
+
+    def lock(self, name: str, ttl: float) -> RedisLock:
+        return RedisLock(self._redis, name, ttl)
+
     async def ping(self) -> bool:
         try:
             return bool(await self._redis.ping())
@@ -75,3 +183,52 @@ class RedisBackend:
 
     async def aclose(self) -> None:
         await self._redis.aclose()
+
+
+class RedisAppendLog:
+    """An append log in a Redis Stream (XADD, XRANGE), appended by a Lua
+    compare-and-append: one round trip, and no other client can slip an entry in
+    between the check and the XADD."""
+
+    def __init__(self, client: aioredis.Redis, key: str) -> None:
+        self._redis = client
+        self._key = key
+        self._append = client.register_script(_APPEND)
+
+    async def append_many(
+        self, prev: str, entries: Sequence[tuple[str, str]], *, empty: str
+    ) -> Conflict | None:
+        pairs = [value for entry in entries for value in entry]
+        result = await self._append(keys=[self._key], args=[prev, empty, *pairs])
+        if int(result[0]) == 1:
+            return None
+        if len(result) == 1:
+            return Conflict(None)
+        return Conflict(LogEntry(_text(result[1]), _text(result[2] or ""), _text(result[3])))
+
+    async def head(self) -> LogEntry | None:
+        entries = await self._redis.xrevrange(self._key, count=1)
+        return _entry(*entries[0]) if entries else None
+
+    async def read(self, after: str | None = None, count: int = 500) -> list[LogEntry]:
+        start = f"({after}" if after else "-"
+        entries = await self._redis.xrange(self._key, min=start, max="+", count=count)
+        return [_entry(entry_id, fields) for entry_id, fields in entries or ()]
+
+
+class RedisLock:
+    """redis-py's `Lock`: `SET NX PX` with a random token, released by a
+    compare-and-delete script."""
+
+    def __init__(self, client: aioredis.Redis, name: str, ttl: float) -> None:
+        self._lock = client.lock(name, timeout=ttl, sleep=0.05)
+
+    async def acquire(self, wait: float) -> bool:
+        return bool(await self._lock.acquire(blocking=wait > 0, blocking_timeout=wait or None))
+
+    async def release(self) -> bool:
+        try:
+            await self._lock.release()
+        except LockError:
+            return False
+        return True

@@ -21,7 +21,7 @@ from bridge.clock import Clock
 from bridge.errors import InvalidRequestError, InvalidTokenError
 from bridge.model import Grant
 from bridge.provider.token_exchange_config import BRIDGE_ISSUER_NAME, TrustedIssuer
-from bridge.store.records import Stores
+from bridge.store.records import AccessTokenStatus, Grants, ReplayCache
 from bridge.tokens.external_jwt import Expectations, verify_jwt
 from bridge.tokens.jose_rules import JwtRejected
 from bridge.tokens.key_sources import InlineKeys, KeySource, RemoteJwks
@@ -81,7 +81,9 @@ class PresentedTokenVerifier:
         *,
         issuer: str,
         verifier: AccessTokenVerifier,
-        stores: Stores,
+        access_tokens: AccessTokenStatus,
+        grants: Grants,
+        replay: ReplayCache,
         trusted: Mapping[str, TrustedIssuer],
         http: httpx.AsyncClient,
         clock: Clock,
@@ -90,7 +92,9 @@ class PresentedTokenVerifier:
     ) -> None:
         self._issuer = issuer
         self._verifier = verifier
-        self._stores = stores
+        self._access_tokens = access_tokens
+        self._grants = grants
+        self._replay = replay
         self._trusted = dict(trusted)
         self._clock = clock
         self._leeway = leeway
@@ -130,13 +134,15 @@ class PresentedTokenVerifier:
                 access = self._verifier.verify(token, any_audience=True)
                 claims, client_id, grant_id = access.claims, access.client_id, access.grant_id
                 scopes = access.scopes
-                grant, revoked = await self._stores.grant_for_access_token(grant_id, access.jti)
+                grant, revoked = await self._access_tokens.grant_for_access_token(
+                    grant_id, access.jti
+                )
                 if revoked:
                     raise InvalidTokenError("revoked", detail="access token revoked")
             else:
                 claims = self._verifier.verify_id_token(token)
                 client_id, grant_id, scopes = _id_token_client(claims), claims["gid"], ()
-                grant = await self._stores.grants.get(grant_id)
+                grant = await self._grants.get(grant_id)
         except InvalidTokenError as error:
             raise _rejected(role, "it is invalid, expired or revoked", error.detail) from None
         if grant is None or grant.client_id != client_id or grant.subject != claims["sub"]:
@@ -169,7 +175,7 @@ class PresentedTokenVerifier:
             raise _rejected(role, rejected.reason, rejected.detail) from None
         if single_use:
             remember = max(int(claims["exp"]) - now + self._leeway, 1)
-            first = await self._stores.replay.first_use(
+            first = await self._replay.first_use(
                 "subject-token", f"{trusted.issuer}\x00{claims['jti']}", remember
             )
             if not first:

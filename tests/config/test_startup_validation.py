@@ -11,9 +11,9 @@ import pytest
 
 from bridge.app import create_app
 from bridge.clock import ManualClock
+from bridge.development_keys import ensure_development_keys
 from bridge.errors import ConfigError
 from bridge.settings import Settings
-from bridge.signing.storage import ensure_development_keys
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ def settings(tmp_path: Path, **overrides: object) -> Settings:
         "keys_dir": tmp_path / "keys",
         "clients_file": REPO / "config/clients.yaml",
         "upstreams_file": REPO / "config/upstreams.yaml",
-        "claims_file": REPO / "config/claims/iamsmart-to-guangdong.yaml",
+        "claims_dir": REPO / "config/claims",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -75,7 +75,7 @@ clients:
     redirect_uris: ["https://b.test/cb"]
     allowed_claims: [name, shoe_size]
     allowed_scopes: [openid, telepathy]
-    upstream: nowhere
+    upstreams: [iamsmart, nowhere]
 """
         % ("0" * 64)
     )

@@ -24,6 +24,7 @@ def client(client_id: str, **extra: object) -> dict[str, object]:
         "jurisdiction": {"en": "x", "zh-Hant": "x", "zh-Hans": "x"},
         "client_secret_sha256": "0" * 64,
         "redirect_uris": ["https://portal.test/cb"],
+        "upstreams": ["iamsmart"],
     }
     entry.update(extra)
     return entry
@@ -37,7 +38,7 @@ def problems_of(tmp_path: Path, clients: list[object], exchange: object) -> str:
         clients_file=tmp_path / "clients.yaml",
         token_exchange_file=tmp_path / "exchange.yaml",
         upstreams_file=REPO / "config/upstreams.yaml",
-        claims_file=REPO / "config/claims/iamsmart-to-guangdong.yaml",
+        claims_dir=REPO / "config/claims",
     )
     with pytest.raises(ConfigError) as caught:
         load_configuration(settings, {})
@@ -83,7 +84,7 @@ def test_shipped_token_exchange_configuration_loads(tmp_path: Path) -> None:
         clients_file=REPO / "config/clients.yaml",
         token_exchange_file=REPO / "config/token_exchange.yaml",
         upstreams_file=REPO / "config/upstreams.yaml",
-        claims_file=REPO / "config/claims/iamsmart-to-guangdong.yaml",
+        claims_dir=REPO / "config/claims",
     )
     config = load_configuration(settings, {})
     assert config.exchange.targets["guangdong-platform"].kind == "jwt_bearer"

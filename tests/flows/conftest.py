@@ -19,9 +19,10 @@ import redis
 
 from bridge.app import create_app
 from bridge.clock import ManualClock
+from bridge.development_keys import ensure_development_keys
 from bridge.settings import Settings
-from bridge.signing.storage import KEK_FILE, KEK_PUBLIC_FILE, ensure_development_keys
 from bridge.store.memory import MemoryBackend
+from bridge.upstream.iamsmart.kek import KEK_FILE, KEK_PUBLIC_FILE
 from mock_idps.guangdong import app as guangdong_app
 from mock_idps.guangdong.config import load_config as load_guangdong_config
 from mock_idps.iamsmart import create_app as create_iamsmart
@@ -114,7 +115,7 @@ def running_chain(
     files: dict[str, Any] = {
         "clients_file": REPO / "tests/flows/clients.yaml",
         "upstreams_file": REPO / "config/upstreams.yaml",
-        "claims_file": REPO / "config/claims/iamsmart-to-guangdong.yaml",
+        "claims_dir": REPO / "config/claims",
         "token_exchange_file": REPO / "config/token_exchange.yaml",
     }
     settings = Settings(

@@ -223,6 +223,7 @@ def _client(client_id: str, **extra: Any) -> dict[str, Any]:
         "purpose": {"en": "Testing", "zh-Hant": "測試", "zh-Hans": "测试"},
         "jurisdiction": {"en": "Guangdong", "zh-Hant": "廣東", "zh-Hans": "广东"},
         "redirect_uris": ["https://portal.test/callback"],
+        "upstreams": ["iamsmart"],
         "allowed_scopes": ["openid", "profile"],
         "allowed_claims": ["name", "birthdate"],
         "sector_identifier": client_id,

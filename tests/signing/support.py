@@ -23,9 +23,10 @@ from joserfc.jwk import KeySet
 
 from bridge.app import create_app
 from bridge.clock import ManualClock
+from bridge.development_keys import ensure_development_keys
 from bridge.settings import Settings
 from bridge.signing.ring import KeyRing
-from bridge.signing.storage import KEK_FILE, KEK_PUBLIC_FILE, ensure_development_keys
+from bridge.upstream.iamsmart.kek import KEK_FILE, KEK_PUBLIC_FILE
 from mock_idps.iamsmart import create_app as create_iamsmart
 from mock_idps.iamsmart.config import load_config as load_iamsmart_config
 from tests.flows.conftest import ClosesClientOnShutdown
@@ -48,7 +49,7 @@ class ParkedTicker:
 
 
 def ring(app: Any) -> KeyRing:
-    key_ring: KeyRing = app.state.services.key_ring
+    key_ring: KeyRing = app.state.core.key_ring
     return key_ring
 
 
@@ -75,7 +76,7 @@ def instance_settings(
         "keys_encryption_key": ENCRYPTION_KEY,
         "clients_file": REPO / "tests/flows/clients.yaml",
         "upstreams_file": REPO / "config/upstreams.yaml",
-        "claims_file": REPO / "config/claims/iamsmart-to-guangdong.yaml",
+        "claims_dir": REPO / "config/claims",
     }
     values.update(overrides)
     return Settings(**values)

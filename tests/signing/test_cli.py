@@ -94,7 +94,7 @@ async def test_generate_in_an_empty_directory_makes_encrypted_keys_the_app_then_
 ) -> None:
     keys_dir = tmp_path / "keys"
     (tmp_path / "keys").mkdir()
-    from bridge.signing.storage import create_development_kek
+    from bridge.upstream.iamsmart.kek import create_development_kek
 
     create_development_kek(keys_dir)  # the app also needs the iAM Smart KEK to start
     result = bridge_keys(keys_dir, "generate")

@@ -13,11 +13,11 @@ import pytest
 
 from bridge.app import create_app
 from bridge.clock import ManualClock
+from bridge.development_keys import ensure_development_keys
 from bridge.errors import ConfigError
 from bridge.signing.locks import KeySetLock
 from bridge.signing.manager import KeyManager
 from bridge.signing.ring import LoadedKeys, load_keys
-from bridge.signing.storage import ensure_development_keys
 from tests.signing.support import ENCRYPTION_KEY, REPO, START, instance_settings
 
 ISSUER = "https://bridge.test"

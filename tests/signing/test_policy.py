@@ -9,10 +9,10 @@ import httpx
 
 from bridge.app import create_app
 from bridge.clock import ManualClock
+from bridge.development_keys import ensure_development_keys
 from bridge.settings import Settings
 from bridge.signing.policy import SIGNED_TOKEN_LIFETIMES, RotationPolicy
 from bridge.signing.ring import load_keys
-from bridge.signing.storage import ensure_development_keys
 from tests.signing.support import START, ParkedTicker, instance_settings
 
 NOT_SIGNED = {
@@ -72,6 +72,6 @@ async def test_the_jwks_is_sent_with_the_max_age_prepublication_is_timed_from(
         response = await c.get("/jwks.json")
     assert response.headers["content-type"] == "application/jwk-set+json"
     assert response.headers["cache-control"] == "public, max-age=123"
-    policy = app.state.services.key_ring.policy
+    policy = app.state.core.key_ring.policy
     assert policy.jwks_max_age == 123
     assert policy.prepublication == 123 + settings.keys_refresh_interval

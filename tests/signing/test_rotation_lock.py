@@ -12,8 +12,8 @@ import pytest
 import redis
 
 from bridge.clock import ManualClock
+from bridge.development_keys import ensure_development_keys
 from bridge.signing.ring import KeyRing, load_keys
-from bridge.signing.storage import ensure_development_keys
 from bridge.store.redis import RedisBackend
 from tests.signing.support import START, instance_settings
 

@@ -6,31 +6,39 @@ from __future__ import annotations
 import asyncio
 
 from bridge.clock import ManualClock
-from bridge.model import AuthorizationCode, AuthorizationRequest, FlowState, Grant
+from bridge.model import (
+    AuthorizationCode,
+    ClientRequest,
+    ClientSignIn,
+    CodeEnding,
+    Grant,
+    UpstreamFlow,
+)
 from bridge.store.backend import KeyValueBackend
 from bridge.store.records import ReplayedCode, Stores, grant_id_for_code
 
 NOW = 1_800_000_000.0
 
 
-def a_request() -> AuthorizationRequest:
-    return AuthorizationRequest(
-        client_id="gd-platform",
-        redirect_uri="https://gd.example/cb",
-        scopes=("openid", "profile"),
-        state="s1",
-        nonce="n1",
-        code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+def a_sign_in() -> ClientSignIn:
+    return ClientSignIn(
+        request=ClientRequest(client_id="gd-platform", scopes=("openid", "profile")),
+        ending=CodeEnding(
+            redirect_uri="https://gd.example/cb",
+            state="s1",
+            nonce="n1",
+            code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        ),
+        released_claims=("name",),
     )
 
 
-def a_flow(flow_id: str = "flow-1", ttl: float = 60) -> FlowState:
-    return FlowState(
-        flow_id=flow_id,
-        request=a_request(),
+def a_flow(flow_id: str = "flow-1", ttl: float = 60) -> UpstreamFlow:
+    return UpstreamFlow(
+        state=flow_id,
         upstream="iamsmart",
+        purpose=a_sign_in(),
         upstream_fields=("chName",),
-        released_claims=("name",),
         browser_binding="b" * 64,
         expires_at=NOW + ttl,
     )
@@ -237,8 +245,84 @@ async def test_access_token_lookup_sees_a_revoked_grant_and_a_revoked_token(
         expires_at=NOW + 600,
     )
     await stores.grants.put(grant)
-    assert await stores.grant_for_access_token("g-lookup", "jti-1") == (grant, False)
+    assert await stores.access_tokens.grant_for_access_token("g-lookup", "jti-1") == (grant, False)
     await stores.revoked.revoke("jti-1", NOW + 600)
-    assert await stores.grant_for_access_token("g-lookup", "jti-1") == (grant, True)
+    assert await stores.access_tokens.grant_for_access_token("g-lookup", "jti-1") == (grant, True)
     await stores.grants.revoke("g-lookup")
-    assert await stores.grant_for_access_token("g-lookup", "jti-2") == (None, False)
+    assert await stores.access_tokens.grant_for_access_token("g-lookup", "jti-2") == (None, False)
+
+
+# --- capabilities ----------------------------------------------------------------------
+
+
+async def test_compare_and_set_writes_only_over_the_expected_value(
+    backend: KeyValueBackend,
+) -> None:
+    assert await backend.compare_and_set("cas", None, b"v1", 10) is True, "absent: created"
+    assert await backend.compare_and_set("cas", None, b"v2", 10) is False, "no longer absent"
+    assert await backend.compare_and_set("cas", b"stale", b"v2", 10) is False
+    assert await backend.get("cas") == b"v1"
+    assert await backend.compare_and_set("cas", b"v1", b"v2", 10) is True
+    assert await backend.get("cas") == b"v2"
+    assert await backend.compare_and_set("cas", b"v2", None, 10) is True, "None deletes"
+    assert await backend.get("cas") is None
+
+
+async def test_concurrent_compare_and_sets_on_one_value_exactly_one_wins(
+    backend: KeyValueBackend,
+) -> None:
+    await backend.put("race-cas", b"start", 10)
+    results = await asyncio.gather(
+        *(backend.compare_and_set("race-cas", b"start", f"w{i}".encode(), 10) for i in range(8))
+    )
+    assert sum(results) == 1
+    assert await backend.get("race-cas") == f"w{results.index(True)}".encode()
+
+
+async def test_a_set_collects_members_from_concurrent_adds(backend: KeyValueBackend) -> None:
+    await asyncio.gather(*(backend.set_add("set", [f"m{i}".encode()], 10) for i in range(10)))
+    assert await backend.set_members("set") == {f"m{i}".encode() for i in range(10)}
+    await backend.set_remove("set", [b"m0", b"m1", b"absent"])
+    assert await backend.set_members("set") == {f"m{i}".encode() for i in range(2, 10)}
+    assert await backend.set_members("no-such-set") == frozenset()
+
+
+async def test_a_set_without_members_is_gone(backend: KeyValueBackend) -> None:
+    await backend.set_add("short-set", [b"only"], 10)
+    await backend.set_remove("short-set", [b"only"])
+    assert await backend.set_members("short-set") == frozenset()
+    await backend.set_add("short-set", [], 10)
+    assert await backend.set_members("short-set") == frozenset()
+
+
+async def test_a_counter_counts_every_concurrent_increment(backend: KeyValueBackend) -> None:
+    counts = await asyncio.gather(*(backend.increment("counter", 60) for _ in range(25)))
+    assert sorted(counts) == list(range(1, 26))
+    assert await backend.increment("counter", 60) == 26
+    assert await backend.increment("other-counter", 60) == 1
+
+
+async def test_the_append_log_appends_only_after_the_expected_head(
+    backend: KeyValueBackend,
+) -> None:
+    log = backend.append_log("test:log")
+    assert await log.head() is None
+    assert await log.append_many("wrong", [("a", "link-a")], empty="EMPTY") is not None
+    assert await log.append_many("EMPTY", [("a", "link-a"), ("b", "link-b")], empty="EMPTY") is None
+    conflict = await log.append_many("link-a", [("c", "link-c")], empty="EMPTY")
+    assert conflict is not None and conflict.head is not None and conflict.head.link == "link-b"
+    assert [e.body for e in await log.read()] == ["a", "b"]
+    assert await log.append_many("link-b", [("c", "link-c")], empty="EMPTY") is None
+    first = await log.read(count=1)
+    assert [e.body for e in await log.read(after=first[0].entry_id)] == ["b", "c"]
+
+
+async def test_a_lock_is_held_by_one_holder_at_a_time(backend: KeyValueBackend) -> None:
+    first, second = backend.lock("test:lock", 30), backend.lock("test:lock", 30)
+    assert await first.acquire(wait=0) is True
+    assert await second.acquire(wait=0) is False
+    assert await second.acquire(wait=0.1) is False, "waits, then gives up"
+    assert await first.release() is True
+    assert await second.acquire(wait=0) is True
+    assert await first.release() is False, "a lock it no longer holds is not released"
+    assert await second.release() is True

@@ -1,7 +1,8 @@
 """The resident's consent page: remembered consents, and withdrawing them.
 
 GET  /consents            the list (after signing in), or a page to sign in
-GET  /consents/sign-in    to iAM Smart, back through /callback/iamsmart
+GET  /consents/sign-in    to an identity provider (a chooser when there are several),
+                          back through /callback/<upstream>
 POST /consents/withdraw   withdraw one client's remembered consent
 POST /consents/sign-out
 """
@@ -12,12 +13,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from bridge import i18n
+from bridge.claims.directions import Directions
 from bridge.consent.listing import build_rows
-from bridge.http.deps import BrowserDep, ServicesDep
+from bridge.http.answers import CookiePolicy, answer, browser_of, redirect
 from bridge.http.forms import read_form
-from bridge.http.redirects import browser_redirect
-
-router = APIRouter()
+from bridge.http.pages import Pages
+from bridge.provider.clients import ClientRegistry
+from bridge.signin.account import AccountSignIns
 
 
 def _locale(request: Request, remembered: str | None = None) -> str:
@@ -25,44 +27,49 @@ def _locale(request: Request, remembered: str | None = None) -> str:
     return chosen or remembered or i18n.negotiate((), request.headers.get("accept-language"))
 
 
-@router.get("/consents")
-async def consents_page(request: Request, services: ServicesDep, browser: BrowserDep) -> Response:
-    session = await services.accounts.session(browser)
-    locale = _locale(request, session.locale if session else None)
-    if session is None:
-        return services.pages.render(
-            "consents_signin.html",
+def consents_routes(
+    accounts: AccountSignIns,
+    clients: ClientRegistry,
+    directions: Directions,
+    pages: Pages,
+    cookies: CookiePolicy,
+) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/consents")
+    async def consents_page(request: Request) -> Response:
+        session = await accounts.session(browser_of(request))
+        locale = _locale(request, session.locale if session else None)
+        if session is None:
+            signed_out = "signed_out" in request.query_params
+            return pages.render(
+                "consents_signin.html", locale=locale, request=request, signed_out=signed_out
+            )
+        remembered = await accounts.memory.remembered(session.resident)
+        withdrawn = clients.get(request.query_params.get("withdrawn", ""))
+        return pages.render(
+            "consents.html",
             locale=locale,
             request=request,
-            signed_out="signed_out" in request.query_params,
+            rows=build_rows(remembered, clients, directions, locale),
+            csrf_token=session.csrf_token,
+            withdrawn=withdrawn.name.get(locale) if withdrawn else None,
         )
-    remembered = await services.accounts.memory.remembered(session.resident)
-    withdrawn = services.clients.get(request.query_params.get("withdrawn", ""))
-    return services.pages.render(
-        "consents.html",
-        locale=locale,
-        request=request,
-        rows=build_rows(remembered, services.clients, services.mapper, locale),
-        csrf_token=session.csrf_token,
-        withdrawn=withdrawn.name.get(locale) if withdrawn else None,
-    )
 
+    @router.get("/consents/sign-in")
+    async def consents_sign_in(request: Request) -> Response:
+        upstream = request.query_params.get("idp")
+        result = await accounts.start(browser_of(request), _locale(request), upstream)
+        return answer(result, pages, request, cookies, status=302)
 
-@router.get("/consents/sign-in")
-async def consents_sign_in(
-    request: Request, services: ServicesDep, browser: BrowserDep
-) -> Response:
-    result = await services.accounts.start(browser, _locale(request))
-    return browser_redirect(result, services.settings, status=302)
+    @router.post("/consents/withdraw")
+    async def withdraw(request: Request) -> Response:
+        result = await accounts.withdraw(browser_of(request), await read_form(request))
+        return redirect(result, cookies, status=303)
 
+    @router.post("/consents/sign-out")
+    async def sign_out(request: Request) -> Response:
+        result = await accounts.sign_out(browser_of(request), await read_form(request))
+        return redirect(result, cookies, status=303)
 
-@router.post("/consents/withdraw")
-async def withdraw(request: Request, services: ServicesDep, browser: BrowserDep) -> Response:
-    result = await services.accounts.withdraw(browser, await read_form(request))
-    return browser_redirect(result, services.settings, status=303)
-
-
-@router.post("/consents/sign-out")
-async def sign_out(request: Request, services: ServicesDep, browser: BrowserDep) -> Response:
-    result = await services.accounts.sign_out(browser, await read_form(request))
-    return browser_redirect(result, services.settings, status=303)
+    return router

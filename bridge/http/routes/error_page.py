@@ -10,15 +10,22 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from bridge import i18n
-from bridge.http.deps import ServicesDep
-
-router = APIRouter()
+from bridge.http.pages import Pages
 
 _ERROR_CODE = re.compile(r"[a-z_]{1,40}")
 
 
-@router.get("/error")
-async def error_page(request: Request, services: ServicesDep) -> Response:
+def error_routes(pages: Pages) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/error")
+    async def error_again(request: Request) -> Response:
+        return render_again(request, pages)
+
+    return router
+
+
+def render_again(request: Request, pages: Pages) -> Response:
     params = request.query_params
     key = params.get("key", "")
     if not key.startswith("error_") or key not in i18n.messages("en"):
@@ -27,7 +34,7 @@ async def error_page(request: Request, services: ServicesDep) -> Response:
     locale = i18n.normalize(params.get("lang", "")) or i18n.negotiate(
         (), request.headers.get("accept-language")
     )
-    return services.pages.render(
+    return pages.render(
         "error.html",
         locale=locale,
         status_code=400,

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
-from bridge.http.deps import ServicesDep
-
-router = APIRouter()
-
-
-@router.get("/.well-known/openid-configuration")
-async def openid_configuration(services: ServicesDep) -> JSONResponse:
-    return JSONResponse(services.discovery, headers={"Cache-Control": "public, max-age=3600"})
+from bridge.metrics import BridgeMetrics
+from bridge.signing.ring import KeyRing
 
 
-@router.get("/jwks.json")
-async def jwks(services: ServicesDep) -> JSONResponse:
-    services.metrics.jwks_requests.inc()
-    # The same policy times key pre-publication from this max-age (signing/policy.py).
-    max_age = services.key_ring.policy.jwks_max_age
-    return JSONResponse(
-        services.keys().jwks(),
-        media_type="application/jwk-set+json",
-        headers={"Cache-Control": f"public, max-age={max_age}"},
-    )
+def metadata_routes(discovery: dict[str, Any], keys: KeyRing, metrics: BridgeMetrics) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/.well-known/openid-configuration")
+    async def openid_configuration() -> JSONResponse:
+        return JSONResponse(discovery, headers={"Cache-Control": "public, max-age=3600"})
+
+    @router.get("/jwks.json")
+    async def jwks() -> JSONResponse:
+        metrics.jwks_requests.inc()
+        # The same policy times key pre-publication from this max-age (signing/policy.py).
+        max_age = keys.policy.jwks_max_age
+        return JSONResponse(
+            keys.current().jwks(),
+            media_type="application/jwk-set+json",
+            headers={"Cache-Control": f"public, max-age={max_age}"},
+        )
+
+    return router

@@ -9,16 +9,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from bridge.http.deps import ServicesDep
-from bridge.metrics import CONTENT_TYPE
-
-router = APIRouter()
+from bridge.metrics import CONTENT_TYPE, BridgeMetrics
 
 
-@router.get("/metrics")
-async def metrics(services: ServicesDep) -> Response:
-    return Response(
-        services.metrics.exposition(),
-        media_type=CONTENT_TYPE,
-        headers={"Cache-Control": "no-store"},
-    )
+def metrics_routes(metrics: BridgeMetrics) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/metrics")
+    async def exposition() -> Response:
+        return Response(
+            metrics.exposition(), media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"}
+        )
+
+    return router

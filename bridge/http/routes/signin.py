@@ -1,4 +1,5 @@
-"""Browser-facing steps of the sign-in: authorize, upstream callback, consent."""
+"""Browser-facing steps of the sign-in: authorize, the upstream chooser, the upstream
+callback, consent. Each handler parses, calls one step of `bridge.signin`, renders."""
 
 from __future__ import annotations
 
@@ -6,53 +7,42 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from bridge import i18n
-from bridge.consent.view import build_view
-from bridge.http.deps import BrowserDep, ServicesDep
+from bridge.core import SignInSteps
+from bridge.http.answers import CookiePolicy, answer, browser_of, redirect
 from bridge.http.forms import read_form
-from bridge.http.redirects import browser_redirect
-
-router = APIRouter()
-
-
-@router.get("/authorize")
-async def authorize(request: Request, services: ServicesDep, browser: BrowserDep) -> Response:
-    result = await services.broker.start(request.query_params.multi_items(), browser)
-    return browser_redirect(result, services.settings, status=302)
+from bridge.http.pages import Pages
+from bridge.http.views import ConsentPages
 
 
-@router.get("/callback/{upstream}")
-async def upstream_callback(
-    upstream: str, request: Request, services: ServicesDep, browser: BrowserDep
-) -> Response:
-    params = dict(request.query_params)
-    result = await services.broker.upstream_callback(upstream, params, browser)
-    return browser_redirect(result, services.settings, status=303)
+def signin_routes(
+    steps: SignInSteps, consent_pages: ConsentPages, pages: Pages, cookies: CookiePolicy
+) -> APIRouter:
+    router = APIRouter()
 
+    @router.get("/authorize")
+    async def authorize(request: Request) -> Response:
+        result = await steps.clients.start(request.query_params.multi_items(), browser_of(request))
+        return answer(result, pages, request, cookies, status=302)
 
-@router.get("/consent/{interaction_id}")
-async def consent_page(
-    interaction_id: str, request: Request, services: ServicesDep, browser: BrowserDep
-) -> Response:
-    pending, client = await services.broker.pending_consent(interaction_id, browser)
-    chosen = i18n.normalize(request.query_params.get("lang", ""))
-    locale = chosen or i18n.negotiate(
-        pending.request.ui_locales, request.headers.get("accept-language")
-    )
-    view = build_view(
-        pending,
-        client,
-        services.mapper,
-        locale,
-        remember_days=services.settings.consent_memory_ttl // 86400,
-        offline_days=max(1, services.settings.refresh_token_absolute_ttl // 86400),
-    )
-    return services.pages.render("consent.html", locale=locale, request=request, view=view)
+    @router.get("/callback/{upstream}")
+    async def upstream_callback(upstream: str, request: Request) -> Response:
+        params = dict(request.query_params)
+        result = await steps.callback.handle(upstream, params, browser_of(request))
+        return redirect(result, cookies, status=303)
 
+    @router.get("/consent/{interaction_id}")
+    async def consent_page(interaction_id: str, request: Request) -> Response:
+        pending, client = await steps.consent.pending(interaction_id, browser_of(request))
+        chosen = i18n.normalize(request.query_params.get("lang", ""))
+        locale = chosen or i18n.negotiate(
+            pending.request.ui_locales, request.headers.get("accept-language")
+        )
+        return consent_pages.render(pending, client, locale, request)
 
-@router.post("/consent/{interaction_id}")
-async def consent_decision(
-    interaction_id: str, request: Request, services: ServicesDep, browser: BrowserDep
-) -> Response:
-    form = await read_form(request)
-    result = await services.broker.decide(interaction_id, form, browser)
-    return browser_redirect(result, services.settings, status=303)
+    @router.post("/consent/{interaction_id}")
+    async def consent_decision(interaction_id: str, request: Request) -> Response:
+        form = await read_form(request)
+        result = await steps.consent.decide(interaction_id, form, browser_of(request))
+        return redirect(result, cookies, status=303)
+
+    return router

@@ -19,7 +19,7 @@ from bridge.model import AuthorizationCode, Grant
 from bridge.provider import pkce
 from bridge.provider.clients import Client
 from bridge.provider.grants.common import TokenMinter, required, wants_refresh_token
-from bridge.store.records import ReplayedCode, Stores
+from bridge.store.records import Codes, Grants, ReplayedCode
 from bridge.wire import GRANT_AUTHORIZATION_CODE
 
 log = structlog.get_logger(__name__)
@@ -28,18 +28,19 @@ log = structlog.get_logger(__name__)
 class AuthorizationCodeGrant:
     grant_type = GRANT_AUTHORIZATION_CODE
 
-    def __init__(self, *, stores: Stores, minter: TokenMinter, clock: Clock) -> None:
-        self._stores = stores
+    def __init__(self, *, codes: Codes, grants: Grants, minter: TokenMinter, clock: Clock) -> None:
+        self._codes = codes
+        self._grants = grants
         self._minter = minter
         self._clock = clock
 
     async def _redeem(self, client: Client, code: str) -> tuple[AuthorizationCode, Grant | None]:
         lifetimes = self._minter.lifetimes
-        result, grant = await self._stores.codes.redeem_with_grant(
+        result, grant = await self._codes.redeem_with_grant(
             code, remember_for=lifetimes.code + lifetimes.access_token
         )
         if isinstance(result, ReplayedCode):
-            await self._stores.grants.revoke(result.grant_id)
+            await self._grants.revoke(result.grant_id)
             log.warning(
                 "security.code_replayed", client_id=client.client_id, grant_id=result.grant_id
             )
@@ -70,7 +71,7 @@ class AuthorizationCodeGrant:
         if wants_refresh_token(client, record.scopes):
             family_ends = self._clock.now() + self._minter.lifetimes.refresh_family
             grant = grant.model_copy(update={"expires_at": family_ends})
-            await self._stores.grants.put(grant)
+            await self._grants.put(grant)
             body["refresh_token"] = await self._minter.refresh_token(
                 grant, record.scopes, family_ends
             )

@@ -16,8 +16,8 @@ import structlog
 from bridge.errors import InvalidGrantError, UnauthorizedClientError
 from bridge.provider.clients import Client
 from bridge.provider.grants.common import TokenMinter, narrowed_scopes, required
-from bridge.store.records import Stores
-from bridge.store.refresh_tokens import ReusedRefreshToken
+from bridge.store.records import Grants
+from bridge.store.refresh_tokens import RefreshTokens, ReusedRefreshToken
 from bridge.wire import GRANT_REFRESH_TOKEN
 
 log = structlog.get_logger(__name__)
@@ -26,15 +26,18 @@ log = structlog.get_logger(__name__)
 class RefreshTokenGrant:
     grant_type = GRANT_REFRESH_TOKEN
 
-    def __init__(self, *, stores: Stores, minter: TokenMinter) -> None:
-        self._stores = stores
+    def __init__(
+        self, *, refresh_tokens: RefreshTokens, grants: Grants, minter: TokenMinter
+    ) -> None:
+        self._refresh_tokens = refresh_tokens
+        self._grants = grants
         self._minter = minter
 
     async def __call__(self, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
         presented = required(form, "refresh_token")
         if not client.offline_access:
             raise UnauthorizedClientError("This client is not registered for offline access")
-        found = await self._stores.refresh_tokens.find(presented)
+        found = await self._refresh_tokens.find(presented)
         if found is None:
             raise InvalidGrantError("The refresh token is invalid or has expired")
         if found.client_id != client.client_id:
@@ -43,9 +46,9 @@ class RefreshTokenGrant:
                 "The refresh token was issued to another client",
                 detail=f"refresh token of {found.client_id} presented by {client.client_id}",
             )
-        used, grant = await self._stores.refresh_tokens.consume_with_grant(presented, found)
+        used, grant = await self._refresh_tokens.consume_with_grant(presented, found)
         if isinstance(used, ReusedRefreshToken):
-            await self._stores.grants.revoke(used.grant_id)
+            await self._grants.revoke(used.grant_id)
             log.warning(
                 "security.refresh_token_reused", client_id=client.client_id, grant_id=used.grant_id
             )

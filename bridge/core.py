@@ -1,0 +1,234 @@
+"""The bridge's core, built once and framework-free: configuration and keys, the store,
+the upstream connectors, the claim mappers, consent and audit, the sign-in steps and the
+OAuth services. `bridge.app` puts HTTP in front of it; a CLI command or a test may use
+it without any web framework.
+
+Nothing is built at import, so tests build cores with their own settings, clock, store
+and HTTP client.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bridge.audit import AuditTrail
+from bridge.audit.factory import default_trail
+from bridge.claims.directions import Directions
+from bridge.clock import Clock, SystemClock
+from bridge.configuration import Configuration, load_configuration
+from bridge.consent.memory import ConsentMemory
+from bridge.errors import ConfigError
+from bridge.metrics import BridgeMetrics
+from bridge.oauth import OAuthServices, build_oauth
+from bridge.provider.clients import ClientRegistry
+from bridge.provider.code_ending import CodeRedirect
+from bridge.provider.codes import CodeIssuer
+from bridge.provider.discovery import openid_configuration
+from bridge.settings import Settings
+from bridge.signin.account import AccountSignIns
+from bridge.signin.callbacks import UpstreamCallback
+from bridge.signin.client import ClientSignIns, SubjectPolicy
+from bridge.signin.consent import ConsentStep
+from bridge.signin.endings import Endings
+from bridge.signin.upstream_flows import UpstreamFlows
+from bridge.signing.ring import KeyRing, LoadedKeys, load_keys
+from bridge.store.backend import KeyValueBackend
+from bridge.store.memory import MemoryBackend
+from bridge.store.records import Stores
+from bridge.store.redis import RedisBackend
+from bridge.store.sealing import Sealer
+from bridge.upstream.base import Connector
+from bridge.upstream.registry import build_connectors
+
+ACR_VALUES = ("L1", "L2", "L3")
+"""The assurance levels sign-ins can carry (both directions use the L0–L3 scale)."""
+
+
+@dataclass(frozen=True)
+class SignInSteps:
+    """The browser-facing steps of signing in."""
+
+    clients: ClientSignIns
+    callback: UpstreamCallback
+    consent: ConsentStep
+    accounts: AccountSignIns
+
+
+@dataclass
+class Core:
+    settings: Settings
+    clock: Clock
+    backend: KeyValueBackend
+    clients: ClientRegistry
+    connectors: Mapping[str, Connector]
+    directions: Directions
+    upstream_types: Mapping[str, str]
+    audit: AuditTrail
+    key_ring: KeyRing
+    metrics: BridgeMetrics
+    signin: SignInSteps
+    oauth: OAuthServices
+    discovery: dict[str, Any]
+    http: httpx.AsyncClient
+    owns_http: bool
+
+    async def aclose(self) -> None:
+        for connector in self.connectors.values():
+            await connector.aclose()
+        if self.owns_http:
+            await self.http.aclose()
+        await self.backend.aclose()
+
+
+def _load_everything(
+    settings: Settings, env: Mapping[str, str]
+) -> tuple[Configuration, LoadedKeys]:
+    """Configuration files and keys, with the problems of both reported together."""
+    problems: list[str] = []
+    config = None
+    try:
+        config = load_configuration(settings, env)
+    except ConfigError as exc:
+        problems += exc.problems
+    keys = load_keys(settings)  # key settings, files, encryption and refusals
+    problems += keys.problems
+    if problems or config is None:
+        raise ConfigError("start-up", problems)
+    return config, keys
+
+
+def _sign_in_steps(
+    settings: Settings,
+    config: Configuration,
+    *,
+    stores: Stores,
+    connectors: Mapping[str, Connector],
+    directions: Directions,
+    audit: AuditTrail,
+    clock: Clock,
+) -> SignInSteps:
+    salt = settings.pairwise_salt.get_secret_value()
+    memory = ConsentMemory(
+        consents=stores.consents,
+        grants=stores.grants,
+        clock=clock,
+        audit=audit,
+        pairwise_salt=salt,
+        remember_for=settings.consent_memory_ttl,
+    )
+    codes = CodeIssuer(
+        issuer=settings.issuer,
+        grants=stores.grants,
+        codes=stores.codes,
+        clock=clock,
+        code_ttl=settings.code_ttl,
+        grant_ttl=settings.access_token_ttl,
+    )
+    endings = Endings({CodeRedirect.kind: CodeRedirect(codes)})
+    flows = UpstreamFlows(
+        connectors=connectors, flows=stores.flows, clock=clock, flow_ttl=settings.flow_ttl
+    )
+    consent = ConsentStep(
+        clients=config.clients,
+        interactions=stores.interactions,
+        memory=memory,
+        endings=endings,
+        audit=audit,
+    )
+    clients = ClientSignIns(
+        clients=config.clients,
+        flows=flows,
+        upstream_types=config.upstream_types,
+        directions=directions,
+        consent=consent,
+        endings=endings,
+        policy=SubjectPolicy(pairwise_salt=salt, consent_ttl=settings.consent_ttl),
+        clock=clock,
+    )
+    accounts = AccountSignIns(
+        flows=flows,
+        sessions=stores.accounts,
+        memory=memory,
+        upstreams=tuple(connectors),
+        clock=clock,
+        session_ttl=settings.account_session_ttl,
+    )
+    callback = UpstreamCallback(flows=flows, completers={"client": clients, "account": accounts})
+    return SignInSteps(clients=clients, callback=callback, consent=consent, accounts=accounts)
+
+
+def build_core(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    backend: KeyValueBackend | None = None,
+    http: httpx.AsyncClient | None = None,
+    env: Mapping[str, str] | None = None,
+    audit: AuditTrail | None = None,
+) -> Core:
+    clock = clock or SystemClock()
+    config, loaded_keys = _load_everything(settings, os.environ if env is None else env)
+    if backend is None:
+        backend = (
+            RedisBackend.from_url(settings.redis_url)
+            if settings.redis_url
+            else MemoryBackend(clock)
+        )
+    stores = Stores.build(backend, Sealer(settings.store_key.get_secret_value()), clock)
+    owns_http = http is None
+    http = http or httpx.AsyncClient(timeout=settings.upstream_timeout)
+    connectors = build_connectors(config.upstreams, http=http, clock=clock)
+    directions = Directions(config.rules)
+    audit = audit or default_trail(backend, clock, config.clients)
+    metrics = BridgeMetrics()
+    key_ring = KeyRing(
+        loaded_keys,
+        clock=clock,
+        backend=backend,
+        development=settings.development,
+        metrics=metrics,
+    )
+    signin = _sign_in_steps(
+        settings,
+        config,
+        stores=stores,
+        connectors=connectors,
+        directions=directions,
+        audit=audit,
+        clock=clock,
+    )
+    oauth = build_oauth(
+        settings, config, stores=stores, keys=key_ring.current, http=http, clock=clock, audit=audit
+    )
+    keyset = key_ring.current()
+    discovery = openid_configuration(
+        settings.issuer,
+        scopes=signin.clients.supported_scopes,
+        claims=directions.claims,
+        signing_algs=list(dict.fromkeys([settings.keys_algorithm, *(k.alg for k in keyset.all)])),
+        acr_values=ACR_VALUES,
+        grant_types=oauth.token_endpoint.grant_types,
+        client_assertion_algs=oauth.client_assertion_algorithms,
+    )
+    return Core(
+        settings=settings,
+        clock=clock,
+        backend=backend,
+        clients=config.clients,
+        connectors=connectors,
+        directions=directions,
+        upstream_types=config.upstream_types,
+        audit=audit,
+        key_ring=key_ring,
+        metrics=metrics,
+        signin=signin,
+        oauth=oauth,
+        discovery=discovery,
+        http=http,
+        owns_http=owns_http,
+    )
