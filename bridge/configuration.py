@@ -10,7 +10,7 @@ from pydantic import BaseModel, SecretStr
 
 from bridge.claims.rules import MappingRules, load_rule_directory
 from bridge.errors import ConfigError
-from bridge.provider.clients import ClientRegistry, load_clients
+from bridge.provider.clients import Client, ClientRegistry, load_clients
 from bridge.provider.token_exchange_config import ExchangeConfig, load_exchange_for_clients
 from bridge.settings import DEV_MARKER, Settings
 from bridge.upstream.registry import load_upstreams
@@ -52,6 +52,29 @@ def _directions_of(
     return found, missing
 
 
+def _direction_duties(where: str, client: Client, rule: MappingRules) -> list[str]:
+    """What a direction's law asks of a client's registration."""
+    problems = []
+    direction = f"{rule.upstream}-to-{rule.downstream}"
+    needs_basis = [
+        claim
+        for claim in client.allowed_claims
+        if claim in rule.claims and rule.claims[claim].legal_basis_required
+    ]
+    if needs_basis and client.legal_basis is None:
+        problems.append(
+            f"{where}: allowed claim(s) {', '.join(sorted(needs_basis))} need a documented "
+            f"legal_basis ({direction})"
+        )
+    pipl = rule.consent is not None and rule.consent.regime == "pipl"
+    if pipl and (client.processing is None or client.contact is None):
+        problems.append(
+            f"{where}: receives data from the Mainland ({direction}): PIPL Art. 39 "
+            "consent needs the client's processing and contact"
+        )
+    return problems
+
+
 def _cross_check(
     settings: Settings,
     clients: ClientRegistry,
@@ -84,6 +107,7 @@ def _cross_check(
                     problems.append(
                         f"{where}: allowed scope {scope!r} is not defined ({direction})"
                     )
+                problems += _direction_duties(where, client, rule)
         if not settings.development:
             if client.development:
                 problems.append(f"{where}: a development client is refused outside development")

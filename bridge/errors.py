@@ -16,6 +16,7 @@
     │   ├── InvalidTokenError           RFC 6750 §3.1 (401)
     │   ├── InsufficientScopeError      RFC 6750 §3.1 (403)
     │   ├── LoginRequiredError          OIDC Core §3.1.2.6
+    │   ├── UnmetAuthenticationRequirementsError  OIDC Unmet Authentication Requirements 1.0
     │   ├── RequestNotSupportedError    OIDC Core §3.1.2.6
     │   ├── RequestUriNotSupportedError OIDC Core §3.1.2.6
     │   └── InvalidRedirectUriError     never redirected: rendered as a page (RFC 6749 §4.1.2.1)
@@ -175,6 +176,13 @@ class LoginRequiredError(OAuthError):
     honoured: every sign-in goes to the upstream identity provider)."""
 
     error = "login_required"
+
+
+class UnmetAuthenticationRequirementsError(OAuthError):
+    """The Authorization Server is unable to meet the requirements of the Relying Party
+    for the authentication of the End-User (here: the assurance level it requires)."""
+
+    error = "unmet_authentication_requirements"
 
 
 class RequestNotSupportedError(OAuthError):

@@ -180,3 +180,6 @@ class ClaimRule(SourceSpec):
     reads what is sent rather than a code."""
     shown_as: Literal["text", "date"] = "text"
     """`date`: an epoch-seconds value is shown as its calendar date (UTC)."""
+    legal_basis_required: bool = False
+    """Released only to a client whose registration documents its legal basis for
+    receiving it (`legal_basis` in clients.yaml), e.g. an identity document number."""

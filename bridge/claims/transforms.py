@@ -82,6 +82,25 @@ def hk_to_simplified(value: Any) -> str:
     return _hk2s()(value)
 
 
+@functools.cache
+def _s2hk() -> Callable[[str], str]:
+    convert: Callable[[str], str] = opencc.OpenCC("s2hk").convert
+    return convert
+
+
+@_register("simplified_to_hk", Shape.TEXT)
+def simplified_to_hk(value: Any) -> str:
+    """Simplified → Hong Kong Traditional Chinese with OpenCC `s2hk` (陈发明 → 陳發明).
+
+    Simplified-to-Traditional is one-to-many (发 is 發 or 髮; 后 is 後 or 后): OpenCC
+    picks by phrase, so the result is for display beside the Simplified original, never
+    for matching a name against Hong Kong records.
+    """
+    if not isinstance(value, str):
+        raise TransformError("not text")
+    return _s2hk()(value)
+
+
 @_register("yyyymmdd_to_iso_date", Shape.YYYYMMDD)
 def yyyymmdd_to_iso_date(value: Any) -> str:
     """`birthDate` `YYYYMMDD` (§1.11) → `YYYY-MM-DD` (OIDC Core §5.1 `birthdate`).
@@ -145,6 +164,24 @@ def e164_phone(value: Any) -> str:
     if not _E164_MIN_DIGITS <= len(digits) <= _E164_MAX_DIGITS:
         raise TransformError("not a plausible E.164 length")
     return "+" + digits
+
+
+_MAINLAND_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+
+
+@_register("mainland_mobile_to_e164", Shape.TEXT)
+def mainland_mobile_to_e164(value: Any) -> str:
+    """A Mainland mobile number as Guangdong's platform keeps it (11 digits starting 1,
+    perhaps with +86 or 86 in front) → E.164 `+86…`. Anything else (a landline, a Hong
+    Kong number) is refused rather than guessed."""
+    text = _phone_part(value.removeprefix("+") if isinstance(value, str) else value)
+    if text is None:
+        raise TransformError("not a phone number")
+    if len(text) == 13 and text.startswith("86"):
+        text = text[2:]
+    if not _MAINLAND_MOBILE.fullmatch(text):
+        raise TransformError("not a Mainland mobile number")
+    return "+86" + text
 
 
 _HKIC_ID = re.compile(r"[A-Z]{1,2}[0-9]{6}")

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from bridge.assurance import Level
 from bridge.model import LocalizedText
 from bridge.provider.token_exchange_config import ClientExchangePolicy
 from bridge.tokens.key_sources import parse_jwks
@@ -60,6 +61,11 @@ class Client(BaseModel):
         "sign in to this client; with more than one, a request picks one with `idp_hint` "
         "or the resident chooses.",
     )
+    minimum_acr: Level | None = Field(
+        None,
+        description="The weakest assurance level (L0-L3) a sign-in must have for this "
+        "client; weaker ones end in unmet_authentication_requirements.",
+    )
     downstream: str = Field(
         "guangdong",
         pattern=r"^[a-z0-9_-]{1,32}$",
@@ -68,6 +74,22 @@ class Client(BaseModel):
     )
     purpose: LocalizedText
     jurisdiction: LocalizedText
+    contact: str | None = Field(
+        None,
+        max_length=200,
+        description="How a resident reaches the recipient about their information (an "
+        "address or URL); the consent page shows it where PIPL Art. 39 asks for it.",
+    )
+    processing: LocalizedText | None = Field(
+        None,
+        description="How the recipient processes the information (PIPL Art. 39's "
+        "'method of processing'); required for clients receiving data from the Mainland.",
+    )
+    legal_basis: LocalizedText | None = Field(
+        None,
+        description="The documented legal basis for receiving claims that require one "
+        "(an identity document number).",
+    )
     development: bool = Field(False, description="A demo client, refused in production.")
     jwks: dict[str, Any] | None = Field(
         None, description="private_key_jwt: the client's public keys, inline (RFC 7591 §2)."

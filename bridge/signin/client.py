@@ -18,12 +18,13 @@ from urllib.parse import urlencode
 
 import structlog
 
+from bridge.assurance import meets
 from bridge.browser import Browser, Redirect, refused
 from bridge.claims.directions import Directions
 from bridge.claims.mapper import ClaimMapper
 from bridge.claims.policy import release_set
 from bridge.clock import Clock
-from bridge.errors import OAuthError, UpstreamError
+from bridge.errors import OAuthError, UnmetAuthenticationRequirementsError, UpstreamError
 from bridge.model import (
     ClientSignIn,
     LocalizedText,
@@ -164,6 +165,20 @@ class ClientSignIns:
         mapper = self.mapper(flow.upstream, client)
         claims = mapper.map(identity, set(purpose.released_claims), client_id=client.client_id)
         session = mapper.map(identity, mapper.session_claims, client_id=client.client_id)
+        if not meets(session.get("acr"), client.minimum_acr):
+            log.info(
+                "signin.assurance_too_low",
+                client_id=client.client_id,
+                acr=session.get("acr"),
+                required=client.minimum_acr,
+            )
+            raise self._endings.refuse(
+                purpose.ending,
+                UnmetAuthenticationRequirementsError(
+                    f"The sign-in's assurance level is below {client.minimum_acr}, "
+                    "which this service requires"
+                ),
+            )
         now = self._clock.now()
         pending = PendingConsent(
             interaction_id=_new_id(),
