@@ -44,12 +44,14 @@ def _accept_language(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
-def negotiate(ui_locales: Iterable[str] = (), accept_language: str | None = None) -> str:
+def negotiate(
+    ui_locales: Iterable[str] = (), accept_language: str | None = None, default: str = DEFAULT
+) -> str:
     for tag in [*ui_locales, *_accept_language(accept_language or "")]:
         locale = normalize(tag)
         if locale:
             return locale
-    return DEFAULT
+    return default
 
 
 @cache

@@ -32,6 +32,10 @@ class ConsentView:
     purpose: str
     jurisdiction: str
     items: tuple[ConsentItem, ...]
+    regime: str = "pdpo"
+    """`pipl`: the page is PIPL Art. 39's separate consent to a cross-border provision."""
+    contact: str = ""
+    processing: str = ""
     remember_days: int = 0
     """Offer to remember the decision for this many days (0: do not offer)."""
     offline_days: int = 0
@@ -77,6 +81,9 @@ def build_view(
         purpose=client.purpose.get(locale),
         jurisdiction=client.jurisdiction.get(locale),
         items=tuple(items),
+        regime=mapper.rules.consent.regime if mapper.rules.consent else "pdpo",
+        contact=client.contact or "",
+        processing=client.processing.get(locale) if client.processing else "",
         remember_days=remember_days,
         offline_days=offline_days if SCOPE_OFFLINE_ACCESS in pending.request.scopes else 0,
     )

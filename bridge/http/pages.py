@@ -27,16 +27,19 @@ PAGE_HEADERS = {
 LANGUAGE_NAMES = (("en", "English"), ("zh-Hant", "繁體中文"), ("zh-Hans", "简体中文"))
 
 
-def _language_links(request: Request | None, switch_url: str | None) -> list[tuple[str, str, str]]:
-    """(locale, its name in itself, link) for each language; none after a POST, whose
-    page cannot be fetched again by a link."""
+def _language_links(
+    request: Request | None, switch_url: str | None, first: str | None = None
+) -> list[tuple[str, str, str]]:
+    """(locale, its name in itself, link) for each language, `first` first; none after
+    a POST, whose page cannot be fetched again by a link."""
+    names = sorted(LANGUAGE_NAMES, key=lambda entry: entry[0] != first)
     if switch_url is not None:
         joiner = "&" if "?" in switch_url else "?"
-        return [(code, name, f"{switch_url}{joiner}lang={code}") for code, name in LANGUAGE_NAMES]
+        return [(code, name, f"{switch_url}{joiner}lang={code}") for code, name in names]
     if request is None or request.method != "GET":
         return []
     links = []
-    for code, name in LANGUAGE_NAMES:
+    for code, name in names:
         url = request.url.include_query_params(lang=code)
         links.append((code, name, f"{url.path}?{url.query}"))  # relative: any host name
     return links
@@ -58,6 +61,7 @@ class Pages:
         status_code: int = 200,
         request: Request | None = None,
         switch_url: str | None = None,
+        first_language: str | None = None,
         **context: Any,
     ) -> HTMLResponse:
         """Render a page; with the `request` of a GET, the page offers a language
@@ -73,7 +77,7 @@ class Pages:
             locale=locale,
             html_lang=i18n.HTML_LANG[locale],
             locales=i18n.SUPPORTED,
-            lang_links=_language_links(request, switch_url),
+            lang_links=_language_links(request, switch_url, first_language),
             **context,
         )
         return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)

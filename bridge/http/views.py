@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bridge import i18n
 from bridge.consent.view import build_view
 from bridge.http.pages import Pages
 from bridge.model import PendingConsent
@@ -33,17 +34,29 @@ class ConsentPages:
         self._remember_days = remember_days
         self._offline_days = offline_days
 
-    def render(
-        self, pending: PendingConsent, client: Client, locale: str, request: Request
-    ) -> Response:
+    def render(self, pending: PendingConsent, client: Client, request: Request) -> Response:
+        """The page in the resident's language: one they chose, else the client's
+        `ui_locales`, else Accept-Language, else the direction's own first language
+        (Simplified Chinese for PIPL consent, which Mainland residents read)."""
+        mapper = self._signins.mapper(pending.upstream, client)
+        pipl = mapper.rules.consent is not None and mapper.rules.consent.regime == "pipl"
+        first = "zh-Hans" if pipl else None
+        chosen = i18n.normalize(request.query_params.get("lang", ""))
+        locale = chosen or i18n.negotiate(
+            pending.request.ui_locales,
+            request.headers.get("accept-language"),
+            default=first or i18n.DEFAULT,
+        )
         connector = self._connectors.get(pending.upstream)
         view = build_view(
             pending,
             client,
-            self._signins.mapper(pending.upstream, client),
+            mapper,
             locale,
             idp_name=connector.display_name.get(locale) if connector else pending.upstream,
             remember_days=self._remember_days,
             offline_days=self._offline_days,
         )
-        return self._pages.render("consent.html", locale=locale, request=request, view=view)
+        return self._pages.render(
+            "consent.html", locale=locale, request=request, view=view, first_language=first
+        )

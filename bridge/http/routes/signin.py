@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from bridge import i18n
 from bridge.core import SignInSteps
 from bridge.http.answers import CookiePolicy, answer, browser_of, redirect
 from bridge.http.forms import read_form
@@ -33,11 +32,7 @@ def signin_routes(
     @router.get("/consent/{interaction_id}")
     async def consent_page(interaction_id: str, request: Request) -> Response:
         pending, client = await steps.consent.pending(interaction_id, browser_of(request))
-        chosen = i18n.normalize(request.query_params.get("lang", ""))
-        locale = chosen or i18n.negotiate(
-            pending.request.ui_locales, request.headers.get("accept-language")
-        )
-        return consent_pages.render(pending, client, locale, request)
+        return consent_pages.render(pending, client, request)
 
     @router.post("/consent/{interaction_id}")
     async def consent_decision(interaction_id: str, request: Request) -> Response:
