@@ -144,7 +144,7 @@ scopes: {{profile: [birthdate]}}
     assert problems == [
         "claims.birthdate.transform: unknown transform 'iso8601' (known: e164_phone, "
         "epoch_ms_to_seconds, hk_address_to_oidc, hk_to_simplified, hkic_number, "
-        "yyyymmdd_to_iso_date, or a code_table)"
+        "mainland_mobile_to_e164, simplified_to_hk, yyyymmdd_to_iso_date, or a code_table)"
     ]
 
 
