@@ -5,8 +5,6 @@ response or ID token the test names (OIDC Core §3.1.3.7, RFC 7636, RFC 9207).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -17,12 +15,19 @@ from joserfc.jwk import ECKey, RSAKey
 
 from bridge.clock import ManualClock
 from mock_idps.hk_eservice import create_app
-from mock_idps.hk_eservice.config import HkEserviceConfig
+from tests.mock_idps.hk_eservice_support import (
+    START,
+    Outcome,
+    assert_refused,
+    callback,
+    make_config,
+    sign_in,
+    start,
+)
 from tests.mock_idps.hk_fake_provider import (
     CLIENT_ID,
     CLIENT_SECRET,
     SUBJECT,
-    Authorization,
     FakeProvider,
     new_key,
     s256,
@@ -30,151 +35,35 @@ from tests.mock_idps.hk_fake_provider import (
 from tests.support.forge import hs256, unsigned
 from tests.support.servers import RunningServer, bind_loopback, serving, url_of
 
-START = 1_800_000_000.0
-
-
-def make_config(public_url: str, issuer: str, **bridge: Any) -> HkEserviceConfig:
-    return HkEserviceConfig.model_validate(
-        {
-            "public_url": public_url,
-            "bridge": {
-                "issuer": issuer,
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-                "scopes": "openid profile",
-                **bridge,
-            },
-        }
-    )
-
-
-@pytest.fixture(scope="module")
-def provider_server() -> Iterator[tuple[FakeProvider, RunningServer]]:
-    sock = bind_loopback()
-    provider = FakeProvider(clock=ManualClock(START), issuer=url_of(sock))
-    with serving(provider, sock) as running:
-        yield provider, running
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def op(provider_server: tuple[FakeProvider, RunningServer], clock: ManualClock) -> FakeProvider:
-    provider = provider_server[0]
-    provider.reset()
-    provider.clock = clock
-    return provider
-
-
-@pytest.fixture
-def service(op: FakeProvider, clock: ManualClock) -> Iterator[RunningServer]:
-    sock = bind_loopback()
-    app = create_app(make_config(url_of(sock), op.issuer), clock=clock.now)
-    with serving(app, sock) as running:
-        yield running
-
-
-@pytest.fixture
-async def browser(service: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=service.url, follow_redirects=False) as http:
-        yield http
-
-
-@pytest.fixture(scope="module")
-def shared_service(
-    provider_server: tuple[FakeProvider, RunningServer],
-) -> Iterator[RunningServer]:
-    """One e-service for the tests that never reach the token endpoint (error pages)."""
-    sock = bind_loopback()
-    config = make_config(url_of(sock), provider_server[0].issuer)
-    with serving(create_app(config, clock=ManualClock(START).now), sock) as running:
-        yield running
-
-
-@pytest.fixture
-async def error_browser(
-    shared_service: RunningServer, op: FakeProvider
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=shared_service.url, follow_redirects=False) as http:
-        yield http
-
-
-@dataclass
-class Outcome:
-    response: httpx.Response
-
-    @property
-    def html(self) -> Any:
-        return BeautifulSoup(self.response.text, "html.parser")
-
-    @property
-    def error(self) -> str | None:
-        main = self.html.find("main")
-        return main.get("data-error") if main else None
-
-    @property
-    def signed_in(self) -> bool:
-        return self.response.status_code == 303 and self.response.headers["location"] == "/profile"
-
-
-async def start(
-    browser: httpx.AsyncClient, op: FakeProvider, idp: str = "guangdong", **params: str
-) -> tuple[Authorization, str]:
-    response = await browser.get(f"/login/{idp}", params=params)
-    assert response.status_code == 302, response.text[:300]
-    return op.authorize(response.headers["location"])
-
-
-async def callback(browser: httpx.AsyncClient, **params: str | None) -> Outcome:
-    present = {name: value for name, value in params.items() if value is not None}
-    return Outcome(await browser.get("/oidc/callback", params=present))
-
-
-async def sign_in(browser: httpx.AsyncClient, op: FakeProvider) -> Outcome:
-    """The whole round trip, with whatever the provider was told to answer."""
-    request, code = await start(browser, op)
-    return await callback(browser, code=code, state=request.state, iss=op.issuer)
-
-
-def assert_refused(outcome: Outcome, kind: str = "failed") -> None:
-    assert not outcome.signed_in, "the e-service accepted what it must refuse"
-    assert outcome.response.status_code == 400, outcome.response.text[:300]
-    assert outcome.error == kind
-    assert "hk_session" not in outcome.response.headers.get("set-cookie", "")
-
-
 # --- the authorization request and a good sign-in ------------------------------------
 
 
 async def test_authorization_request_has_pkce_state_nonce_idp_hint_and_ui_locales(
-    browser: httpx.AsyncClient, op: FakeProvider, service: RunningServer
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider, hk_service: RunningServer
 ) -> None:
-    request, _ = await start(browser, op, "guangdong", lang="zh-Hans")
+    request, _ = await start(hk_browser, fake_op, "guangdong", lang="zh-Hans")
     params = request.params
     assert params["response_type"] == "code"
     assert params["client_id"] == CLIENT_ID
-    assert params["redirect_uri"] == f"{service.url}/oidc/callback"
+    assert params["redirect_uri"] == f"{hk_service.url}/oidc/callback"
     assert params["scope"] == "openid profile"
     assert params["idp_hint"] == "guangdong"
     assert params["ui_locales"] == "zh-Hans"
     assert params["code_challenge_method"] == "S256"
     assert len(params["state"]) >= 32 and len(params["nonce"]) >= 32
     assert "client_secret" not in params and "code_verifier" not in params
-    other, _ = await start(browser, op, "iamsmart")
+    other, _ = await start(hk_browser, fake_op, "iamsmart")
     assert other.params["idp_hint"] == "iamsmart"
     for name in ("state", "nonce", "code_challenge"):
         assert other.params[name] != params[name], f"{name} is fresh for every sign-in"
 
 
 async def test_sign_in_redeems_with_basic_auth_and_the_pkce_verifier(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    outcome = await sign_in(browser, op)
+    outcome = await sign_in(hk_browser, fake_op)
     assert outcome.signed_in, outcome.response.text[:300]
-    (token_request,) = op.token_requests
+    (token_request,) = fake_op.token_requests
     assert token_request["authorization"].startswith("Basic ")
     assert "client_secret" not in token_request, "client_secret_basic, not in the body"
     assert len(token_request["code_verifier"]) >= 43
@@ -182,7 +71,7 @@ async def test_sign_in_redeems_with_basic_auth_and_the_pkce_verifier(
     assert cookie.startswith("hk_session=") and "HttpOnly" in cookie
     assert "samesite=lax" in cookie.lower() and "Secure" not in cookie
 
-    profile = BeautifulSoup((await browser.get("/profile")).text, "html.parser")
+    profile = BeautifulSoup((await hk_browser.get("/profile")).text, "html.parser")
     assert profile.select_one("#profile-sub").get_text(strip=True) == SUBJECT
     assert profile.select_one("#profile-acr")["data-value"] == "L2"
     idp = profile.select_one("#profile-idp")
@@ -193,221 +82,238 @@ async def test_sign_in_redeems_with_basic_auth_and_the_pkce_verifier(
 
 
 async def test_discovery_is_cached(
-    browser: httpx.AsyncClient, op: FakeProvider, clock: ManualClock
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider, hk_clock: ManualClock
 ) -> None:
-    await start(browser, op)
-    await start(browser, op)
-    assert op.hits["/.well-known/openid-configuration"] == 1
-    clock.advance(301)
-    await start(browser, op)
-    assert op.hits["/.well-known/openid-configuration"] == 2
+    await start(hk_browser, fake_op)
+    await start(hk_browser, fake_op)
+    assert fake_op.hits["/.well-known/openid-configuration"] == 1
+    hk_clock.advance(301)
+    await start(hk_browser, fake_op)
+    assert fake_op.hits["/.well-known/openid-configuration"] == 2
 
 
 # --- the ID token ---------------------------------------------------------------------
 
 
-async def test_nonce_mismatch_is_refused(browser: httpx.AsyncClient, op: FakeProvider) -> None:
-    op.claims["nonce"] = "a-nonce-from-another-sign-in"
-    assert_refused(await sign_in(browser, op))
+async def test_nonce_mismatch_is_refused(
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
+) -> None:
+    fake_op.claims["nonce"] = "a-nonce-from-another-sign-in"
+    assert_refused(await sign_in(hk_browser, fake_op))
 
 
 async def test_id_token_without_nonce_is_refused(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    op.claims["nonce"] = None
-    assert_refused(await sign_in(browser, op))
+    fake_op.claims["nonce"] = None
+    assert_refused(await sign_in(hk_browser, fake_op))
 
 
 async def test_id_token_from_another_issuer_is_refused(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    op.claims["iss"] = "https://attacker.example"
-    assert_refused(await sign_in(browser, op))
+    fake_op.claims["iss"] = "https://attacker.example"
+    assert_refused(await sign_in(hk_browser, fake_op))
 
 
 async def test_id_token_for_another_audience_is_refused(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    op.claims["aud"] = "another-client"
-    assert_refused(await sign_in(browser, op))
+    fake_op.claims["aud"] = "another-client"
+    assert_refused(await sign_in(hk_browser, fake_op))
 
 
-async def test_expired_id_token_is_refused(browser: httpx.AsyncClient, op: FakeProvider) -> None:
-    op.claims["exp"] = int(START) - 120  # beyond the 60 s allowed for clock skew
-    assert_refused(await sign_in(browser, op))
+async def test_expired_id_token_is_refused(
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
+) -> None:
+    fake_op.claims["exp"] = int(START) - 120  # beyond the 60 s allowed for clock skew
+    assert_refused(await sign_in(hk_browser, fake_op))
 
 
 async def test_id_token_issued_in_the_future_is_refused(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    op.claims["iat"] = int(START) + 3600
-    assert_refused(await sign_in(browser, op))
+    fake_op.claims["iat"] = int(START) + 3600
+    assert_refused(await sign_in(hk_browser, fake_op))
 
 
 async def test_id_token_without_iat_is_refused(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    op.claims["iat"] = None
-    assert_refused(await sign_in(browser, op))
+    fake_op.claims["iat"] = None
+    assert_refused(await sign_in(hk_browser, fake_op))
 
 
 async def test_id_token_with_a_bad_signature_is_refused(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    impostor = new_key(kid=op.key.kid)  # same kid, another private key
+    impostor = new_key(kid=fake_op.key.kid)  # same kid, another private key
 
     def forged(claims: dict[str, Any]) -> str:
         return jwt.encode({"alg": "ES256", "kid": impostor.kid}, claims, impostor)
 
-    op.make_token = forged
-    assert_refused(await sign_in(browser, op))
+    fake_op.make_token = forged
+    assert_refused(await sign_in(hk_browser, fake_op))
 
 
 async def test_unsigned_id_token_alg_none_is_refused(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    op.algorithms = ["ES256", "none"]  # even when the provider claims to use it
-    op.make_token = lambda claims: unsigned(claims, kid=op.key.kid)
-    assert_refused(await sign_in(browser, op))
+    fake_op.algorithms = ["ES256", "none"]  # even when the provider claims to use it
+    fake_op.make_token = lambda claims: unsigned(claims, kid=fake_op.key.kid)
+    assert_refused(await sign_in(hk_browser, fake_op))
 
 
 async def test_id_token_hmac_signed_with_the_client_secret_is_refused(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
     """Algorithm confusion: an HS256 "signature" anyone holding the secret could make."""
-    op.algorithms = ["ES256", "HS256"]
-    op.make_token = lambda claims: hs256(claims, CLIENT_SECRET.encode(), kid=op.key.kid)
-    assert_refused(await sign_in(browser, op))
+    fake_op.algorithms = ["ES256", "HS256"]
+    fake_op.make_token = lambda claims: hs256(claims, CLIENT_SECRET.encode(), kid=fake_op.key.kid)
+    assert_refused(await sign_in(hk_browser, fake_op))
 
 
 async def test_algorithm_outside_the_allow_list_is_refused(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
     """ES384 is a sound algorithm, but not one the bridge signs with (ES256/RS256/EdDSA)."""
     key = ECKey.generate_key("P-384", parameters={"kid": "p384"})
-    op.published, op.algorithms = [key], ["ES384"]
-    op.make_token = lambda claims: jwt.encode(
+    fake_op.published, fake_op.algorithms = [key], ["ES384"]
+    fake_op.make_token = lambda claims: jwt.encode(
         {"alg": "ES384", "kid": "p384"}, claims, key, algorithms=["ES384"]
     )
-    assert_refused(await sign_in(browser, op))
+    assert_refused(await sign_in(hk_browser, fake_op))
 
 
 async def test_rs256_id_token_from_the_allow_list_is_accepted(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
     key = RSAKey.generate_key(2048, parameters={"kid": "rsa"})
-    op.published, op.algorithms = [key], ["RS256"]
-    op.make_token = lambda claims: jwt.encode({"alg": "RS256", "kid": "rsa"}, claims, key)
-    assert (await sign_in(browser, op)).signed_in
+    fake_op.published, fake_op.algorithms = [key], ["RS256"]
+    fake_op.make_token = lambda claims: jwt.encode({"alg": "RS256", "kid": "rsa"}, claims, key)
+    assert (await sign_in(hk_browser, fake_op)).signed_in
 
 
 async def test_rotated_key_is_fetched_once_and_accepted(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    assert (await sign_in(browser, op)).signed_in
-    fetched = op.hits["/jwks.json"]
-    op.key = new_key(kid="k2")  # the provider rotated: a kid the e-service has not seen
-    assert (await sign_in(browser, op)).signed_in
-    assert op.hits["/jwks.json"] == fetched + 1
+    assert (await sign_in(hk_browser, fake_op)).signed_in
+    fetched = fake_op.hits["/jwks.json"]
+    fake_op.key = new_key(kid="k2")  # the provider rotated: a kid the e-service has not seen
+    assert (await sign_in(hk_browser, fake_op)).signed_in
+    assert fake_op.hits["/jwks.json"] == fetched + 1
 
 
 async def test_unknown_kid_is_looked_up_once_then_refused(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    assert (await sign_in(browser, op)).signed_in
-    fetched = op.hits["/jwks.json"]
+    assert (await sign_in(hk_browser, fake_op)).signed_in
+    fetched = fake_op.hits["/jwks.json"]
     stranger = new_key(kid="unpublished")
     header = {"alg": "ES256", "kid": "unpublished"}
-    op.make_token = lambda claims: jwt.encode(header, claims, stranger)
-    assert_refused(await sign_in(browser, op))
-    assert op.hits["/jwks.json"] == fetched + 1, "one refetch, no loop"
+    fake_op.make_token = lambda claims: jwt.encode(header, claims, stranger)
+    assert_refused(await sign_in(hk_browser, fake_op))
+    assert fake_op.hits["/jwks.json"] == fetched + 1, "one refetch, no loop"
 
 
 async def test_userinfo_about_another_resident_is_refused(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    op.userinfo["sub"] = "someone-else"
-    assert_refused(await sign_in(browser, op))
+    fake_op.userinfo["sub"] = "someone-else"
+    assert_refused(await sign_in(hk_browser, fake_op))
 
 
 # --- state and the authorization response ---------------------------------------------
 
 
-async def test_state_mismatch_is_refused(browser: httpx.AsyncClient, op: FakeProvider) -> None:
-    _, code = await start(browser, op)
-    outcome = await callback(browser, code=code, state="not-the-state-sent", iss=op.issuer)
+async def test_state_mismatch_is_refused(
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
+) -> None:
+    _, code = await start(hk_browser, fake_op)
+    outcome = await callback(hk_browser, code=code, state="not-the-state-sent", iss=fake_op.issuer)
     assert_refused(outcome, "expired")
-    assert "/token" not in op.hits
+    assert "/token" not in fake_op.hits
 
 
 async def test_callback_without_state_is_refused(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    _, code = await start(browser, op)
-    assert_refused(await callback(browser, code=code, iss=op.issuer), "expired")
+    _, code = await start(hk_browser, fake_op)
+    assert_refused(await callback(hk_browser, code=code, iss=fake_op.issuer), "expired")
 
 
-async def test_replayed_callback_is_refused(browser: httpx.AsyncClient, op: FakeProvider) -> None:
-    request, code = await start(browser, op)
-    assert (await callback(browser, code=code, state=request.state, iss=op.issuer)).signed_in
-    replayed = await callback(browser, code=code, state=request.state, iss=op.issuer)
+async def test_replayed_callback_is_refused(
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
+) -> None:
+    request, code = await start(hk_browser, fake_op)
+    assert (
+        await callback(hk_browser, code=code, state=request.state, iss=fake_op.issuer)
+    ).signed_in
+    replayed = await callback(hk_browser, code=code, state=request.state, iss=fake_op.issuer)
     assert_refused(replayed, "expired")
-    assert op.hits["/token"] == 1, "the code is not sent again"
+    assert fake_op.hits["/token"] == 1, "the code is not sent again"
 
 
 async def test_callback_in_another_browser_is_refused(
-    browser: httpx.AsyncClient, op: FakeProvider, service: RunningServer
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider, hk_service: RunningServer
 ) -> None:
     """Login CSRF: a callback URL planted in a victim's browser does not sign them in."""
-    request, code = await start(browser, op)
-    async with httpx.AsyncClient(base_url=service.url) as victim:
+    request, code = await start(hk_browser, fake_op)
+    async with httpx.AsyncClient(base_url=hk_service.url) as victim:
         response = await victim.get(
-            "/oidc/callback", params={"code": code, "state": request.state, "iss": op.issuer}
+            "/oidc/callback", params={"code": code, "state": request.state, "iss": fake_op.issuer}
         )
     assert_refused(Outcome(response), "expired")
 
 
 async def test_sign_in_expires(
-    browser: httpx.AsyncClient, op: FakeProvider, clock: ManualClock
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider, hk_clock: ManualClock
 ) -> None:
-    request, code = await start(browser, op)
-    clock.advance(601)
-    outcome = await callback(browser, code=code, state=request.state, iss=op.issuer)
+    request, code = await start(hk_browser, fake_op)
+    hk_clock.advance(601)
+    outcome = await callback(hk_browser, code=code, state=request.state, iss=fake_op.issuer)
     assert_refused(outcome, "expired")
 
 
 async def test_rfc9207_iss_mismatch_is_refused_before_the_code_is_redeemed(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    request, code = await start(browser, op)
-    outcome = await callback(browser, code=code, state=request.state, iss="https://mix-up.example")
+    request, code = await start(hk_browser, fake_op)
+    outcome = await callback(
+        hk_browser, code=code, state=request.state, iss="https://mix-up.example"
+    )
     assert_refused(outcome)
-    assert "/token" not in op.hits, "the code never reaches any token endpoint"
+    assert "/token" not in fake_op.hits, "the code never reaches any token endpoint"
 
 
 async def test_missing_iss_is_refused_when_the_provider_advertises_it(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    request, code = await start(browser, op)
-    assert_refused(await callback(browser, code=code, state=request.state))
-    assert "/token" not in op.hits
+    request, code = await start(hk_browser, fake_op)
+    assert_refused(await callback(hk_browser, code=code, state=request.state))
+    assert "/token" not in fake_op.hits
 
 
 async def test_missing_iss_is_accepted_when_the_provider_does_not_advertise_it(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    op.advertises_iss = False
-    request, code = await start(browser, op)
-    assert (await callback(browser, code=code, state=request.state)).signed_in
+    fake_op.advertises_iss = False
+    request, code = await start(hk_browser, fake_op)
+    assert (await callback(hk_browser, code=code, state=request.state)).signed_in
 
 
 async def test_repeated_response_parameters_are_refused(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    request, code = await start(browser, op)
-    response = await browser.get(
+    request, code = await start(hk_browser, fake_op)
+    response = await hk_browser.get(
         "/oidc/callback",
-        params=[("code", code), ("code", "other"), ("state", request.state), ("iss", op.issuer)],
+        params=[
+            ("code", code),
+            ("code", "other"),
+            ("state", request.state),
+            ("iss", fake_op.issuer),
+        ],
     )
     assert_refused(Outcome(response))
 
@@ -446,8 +352,8 @@ ERRORS = [
 @pytest.mark.parametrize("lang", ["en", "zh-Hant", "zh-Hans"])
 @pytest.mark.parametrize(("error", "idp", "kind", "status", "texts"), ERRORS)
 async def test_provider_errors_are_pages_in_the_residents_language(
-    error_browser: httpx.AsyncClient,
-    op: FakeProvider,
+    hk_error_browser: httpx.AsyncClient,
+    fake_op: FakeProvider,
     lang: str,
     error: str,
     idp: str,
@@ -455,14 +361,14 @@ async def test_provider_errors_are_pages_in_the_residents_language(
     status: int,
     texts: dict[str, str],
 ) -> None:
-    request, _ = await start(error_browser, op, idp, lang=lang)
-    error_browser.cookies.delete("lang")  # the language must come from the sign-in itself
+    request, _ = await start(hk_error_browser, fake_op, idp, lang=lang)
+    hk_error_browser.cookies.delete("lang")  # the language must come from the sign-in itself
     outcome = await callback(
-        error_browser,
+        hk_error_browser,
         error=error,
         error_description="Fixed text",
         state=request.state,
-        iss=op.issuer,
+        iss=fake_op.issuer,
     )
     assert outcome.response.status_code == status
     page = outcome.html
@@ -473,29 +379,29 @@ async def test_provider_errors_are_pages_in_the_residents_language(
     assert page.select_one("#bridge-description").get_text() == "Fixed text"
     retry = page.select_one("#try-again")["href"]
     assert retry == f"/login/{idp}?lang={lang}"
-    assert "/token" not in op.hits
+    assert "/token" not in fake_op.hits
 
 
 async def test_error_description_is_shown_as_text_only(
-    error_browser: httpx.AsyncClient, op: FakeProvider
+    hk_error_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    request, _ = await start(error_browser, op)
+    request, _ = await start(hk_error_browser, fake_op)
     outcome = await callback(
-        error_browser,
+        hk_error_browser,
         error="access_denied",
         error_description='<script>alert("x")</script>' + "x" * 500,
         state=request.state,
-        iss=op.issuer,
+        iss=fake_op.issuer,
     )
     assert "<script>" not in outcome.response.text
     description = outcome.html.select_one("#bridge-description").get_text()
     assert len(description) <= 200 and '"' not in description
 
 
-async def test_unreachable_bridge_gives_a_page_not_a_500(clock: ManualClock) -> None:
+async def test_unreachable_bridge_gives_a_page_not_a_500(hk_clock: ManualClock) -> None:
     sock = bind_loopback()
     config = make_config(url_of(sock), "http://127.0.0.1:9")  # the discard port
-    with serving(create_app(config, clock=clock.now), sock) as running:
+    with serving(create_app(config, clock=hk_clock.now), sock) as running:
         response = httpx.get(f"{running.url}/login/guangdong", params={"lang": "en"})
     assert response.status_code == 503
     page = BeautifulSoup(response.text, "html.parser")
@@ -504,10 +410,10 @@ async def test_unreachable_bridge_gives_a_page_not_a_500(clock: ManualClock) -> 
 
 
 async def test_token_endpoint_refusal_is_a_page(
-    browser: httpx.AsyncClient, op: FakeProvider
+    hk_browser: httpx.AsyncClient, fake_op: FakeProvider
 ) -> None:
-    request, _ = await start(browser, op)
-    outcome = await callback(browser, code="not-issued", state=request.state, iss=op.issuer)
+    request, _ = await start(hk_browser, fake_op)
+    outcome = await callback(hk_browser, code="not-issued", state=request.state, iss=fake_op.issuer)
     assert_refused(outcome)
 
 
