@@ -12,10 +12,11 @@ from urllib.parse import urljoin
 
 import pytest
 
+from bridge.clock import ManualClock
 from bridge.provider.subject import pairwise_subject
 from bridge.settings import Settings
 from mock_idps.hk_eservice import create_app, load_config
-from tests.flows.conftest import Chain, running_chain
+from tests.flows.conftest import START, Chain, running_chain
 from tests.flows.steps import at_iamsmart, choose, consent
 from tests.support.browser import Page, Resident
 from tests.support.servers import bind_loopback, serving, url_of
@@ -36,7 +37,7 @@ def services(tmp_path: Path, redis_url: str) -> Iterator[Services]:
     env = {"HK_ESERVICE_PUBLIC_URL": hk_url}
     with running_chain(tmp_path, redis_url, env_overrides=env) as chain:
         config = load_config(env={**env, "BRIDGE_ISSUER": chain.bridge})
-        with serving(create_app(config, clock=chain.guangdong_clock.now), sock):
+        with serving(create_app(config, clock=ManualClock(START).now), sock):
             yield Services(chain, hk_url)
 
 
