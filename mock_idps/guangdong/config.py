@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from mock_idps._config import load_yaml
+from mock_idps._oidc_rp import ProviderSettings, http_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CONFIG_PATH = PACKAGE_DIR / "config.yaml"
@@ -24,43 +25,10 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _http_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError("must be an http(s) URL")
-    return value.rstrip("/")
-
-
-class BridgeSettings(_Model):
+class BridgeSettings(ProviderSettings):
     """This platform as an OpenID Connect client of the bridge."""
 
-    issuer: str = Field(description="The bridge's issuer, exactly as in its ID tokens.")
-    internal_url: str = Field(
-        default="",
-        description=(
-            "Base URL for back-channel calls (discovery, token, userinfo, JWKS) when the "
-            "bridge is reached under another name from here than from the browser."
-        ),
-    )
-    client_id: str
-    client_secret: SecretStr
     scopes: str = "openid profile phone email"
-
-    @field_validator("issuer")
-    @classmethod
-    def _issuer_is_url(cls, value: str) -> str:
-        return _http_url(value)
-
-    @field_validator("internal_url")
-    @classmethod
-    def _internal_is_url_or_empty(cls, value: str) -> str:
-        return _http_url(value) if value else ""
-
-    @field_validator("scopes")
-    @classmethod
-    def _openid_scope(cls, value: str) -> str:
-        if "openid" not in value.split():
-            raise ValueError("must include openid")
-        return value
 
 
 class PortalClient(_Model):
@@ -104,7 +72,7 @@ class GuangdongConfig(_Model):
     @field_validator("public_url")
     @classmethod
     def _public_is_url(cls, value: str) -> str:
-        return _http_url(value)
+        return http_url(value)
 
     @field_validator("session_secret")
     @classmethod
