@@ -86,6 +86,7 @@ def running_chain(
     env_overrides: dict[str, str] | None = None,
     bridge_env: dict[str, str] | None = None,
     settings_overrides: dict[str, Any] | None = None,
+    key_ticker: Any = None,
 ) -> Iterator[Chain]:
     sockets = [bind_loopback() for _ in range(3)]
     bridge_url, iamsmart_url, guangdong_url = (url_of(s) for s in sockets)
@@ -131,6 +132,7 @@ def running_chain(
         env={**env, **(bridge_env or {})},
         http=upstream_http,
         backend=None if redis_url else MemoryBackend(clocks[0]),
+        key_ticker=key_ticker,
     )
     iamsmart = create_iamsmart(load_iamsmart_config(env=env), clock=clocks[1].now)
     guangdong = guangdong_app.create_app(load_guangdong_config(env=env), clock=clocks[2].now)
