@@ -1,4 +1,4 @@
-"""The platform's own OAuth2 dialect for its portals (protocols.md §2.2, §2.3, §7.2).
+"""The platform's own OAuth2 dialect ("tif") for its portals and the bridge.
 
 An OpenAM-derived authorization code flow with the deployment's quirks kept: the
 authorize request must say `scope=all` and `service=initService`, the token request
