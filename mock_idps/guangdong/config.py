@@ -20,6 +20,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CONFIG_PATH = PACKAGE_DIR / "config.yaml"
 DEFAULT_ACCOUNTS_PATH = PACKAGE_DIR / "accounts.yaml"
 
+LoginMethod = Literal["platform", "iamsmart"]
+"""`platform`: the platform's own login (Mainland residents); `iamsmart`: through the bridge."""
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -64,12 +67,8 @@ class BridgeSettings(_Model):
         return value
 
 
-LoginMethod = Literal["platform", "iamsmart"]
-"""`platform`: the platform's own login (Mainland residents); `iamsmart`: through the bridge."""
-
-
 class PortalClient(_Model):
-    """A client of this platform's own OAuth2 dialect: a portal, or the bridge itself."""
+    """A portal that signs its users in through this platform's own OAuth2 dialect."""
 
     client_id: str
     client_secret: SecretStr
@@ -79,8 +78,9 @@ class PortalClient(_Model):
         default=("iamsmart", "platform"),
         min_length=1,
         description=(
-            "How its users may sign in. The bridge must not be offered iAM Smart: that "
-            "sign-in goes through the bridge and would come back to it."
+            "How its users may sign in. The bridge, also a client of the dialect (for "
+            "Mainland residents), must not be offered iAM Smart: that sign-in goes "
+            "through the bridge and would come back to it."
         ),
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -36,6 +37,7 @@ from tests.mock_idps.guangdong_support import (
 from tests.support.servers import RunningServer, bind_loopback, serving, url_of
 
 PORTAL_CALLBACK = "http://127.0.0.1:8003/callback"
+PERSONAS_DOC = Path(__file__).resolve().parents[2] / "docs/personas.md"
 AUTHORIZE = "/tif/sso/connect/page/oauth2/authorize"
 ACCESS_TOKEN = "/tif/sso/connect/page/oauth2/access_token"
 TOKENINFO = "/tif/sso/connect/page/oauth2/tokeninfo"
@@ -458,6 +460,25 @@ def test_the_shipped_configuration_registers_the_bridge_without_iamsmart() -> No
     assert client.login_methods == ("platform",)
     assert client.client_secret.get_secret_value() == "dev-only-gd-upstream-secret-CHANGE-ME"
     assert config.uses_development_secrets()
+
+
+def test_the_mainland_personas_match_docs_personas_md() -> None:
+    rows = {}
+    for line in PERSONAS_DOC.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 10 and cells[0].strip("`") in MAINLAND_USEROBJ:
+            rows[cells[0].strip("`")] = cells
+    assert set(rows) == set(MAINLAND_USEROBJ)
+    for uid, (_, cn, level, isreal, sex, phone, mail, area, login, _) in rows.items():
+        userobj = MAINLAND_USEROBJ[uid]
+        assert (cn, level.split()[0], isreal.strip("*")) == (
+            userobj["cn"],
+            userobj["creditable_level_of_account"],
+            userobj["isreal"],
+        )
+        assert (sex, phone, mail) == (userobj["sex"], userobj["telephonenumber"], userobj["mail"])
+        assert f"area={area}" in userobj["extproperties"]
+        assert f"accout_type={login.split()[0]}" in userobj["extproperties"]
 
 
 def _account(**changes: Any) -> dict[str, Any]:
