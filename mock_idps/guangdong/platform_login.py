@@ -60,20 +60,9 @@ def decide(platform: GuangdongPlatform, form: Params, browser: str) -> LoginOutc
     return LoginOutcome(session_id=platform.sign_in_with_platform(account))
 
 
-async def platform_login(request: Request) -> Response:
-    platform = platform_of(request)
-    try:
-        form = await form_lists(request)
-    except BadForm:
-        form = {}
-    outcome = decide(platform, form, request.cookies.get(LOGIN_COOKIE, ""))
-    if outcome.cancelled_to is not None:
-        return redirect(outcome.cancelled_to)
-    if outcome.session_id is not None:
-        return signed_in(request, outcome.session_id, first(form, "resume"))
-    kind = outcome.failure or "failed"
+def _attempt_over(request: Request, kind: str) -> Response:
     # No "try again" link: only the tif client can start a new sign-in.
-    return platform.pages.message(
+    return platform_of(request).pages.message(
         request,
         locale=locale_of(request),
         page="error",
@@ -83,6 +72,19 @@ async def platform_login(request: Request) -> Response:
         error_reason=kind,
         status_code=400,
     )
+
+
+async def platform_login(request: Request) -> Response:
+    try:
+        form = await form_lists(request)
+    except BadForm:
+        form = {}
+    outcome = decide(platform_of(request), form, request.cookies.get(LOGIN_COOKIE, ""))
+    if outcome.cancelled_to is not None:
+        return redirect(outcome.cancelled_to)
+    if outcome.session_id is not None:
+        return signed_in(request, outcome.session_id, first(form, "resume"))
+    return _attempt_over(request, outcome.failure or "failed")
 
 
 def platform_login_routes() -> APIRouter:

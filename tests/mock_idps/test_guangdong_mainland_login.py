@@ -1,133 +1,44 @@
 """The platform as an identity provider for Mainland residents: its own login at the tif
-authorize (played by the Mainland personas), and how `access_token` and `tokeninfo`
-refuse a tif client — the bridge, registered as `gba-bridge-dev` — over HTTP.
+authorize, played by the Mainland personas, for the bridge and for portals, over HTTP.
 """
 
+# The fixtures are imported to be shared, and test parameters reuse their names by design.
+# ruff: noqa: F811
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from bs4 import BeautifulSoup
-from pydantic import ValidationError
 
-from bridge.clock import ManualClock
-from mock_idps.guangdong import create_app, load_config
-from mock_idps.guangdong.accounts import Account, id_card_number_valid
 from mock_idps.guangdong.state import GuangdongPlatform
 from mock_idps.guangdong.web import platform_login_token
 from tests.mock_idps.guangdong_support import (
     MAINLAND_USERIDCODES,
     MAINLAND_USEROBJ,
     PORTAL_ID,
-    PORTAL_SECRET,
     UPSTREAM_CALLBACK,
     UPSTREAM_ID,
-    UPSTREAM_SECRET,
     USER_ID_CODES,
-    make_config,
     platform_sign_in,
     query_of,
 )
-from tests.support.servers import RunningServer, bind_loopback, serving, url_of
-
-PORTAL_CALLBACK = "http://127.0.0.1:8003/callback"
-PERSONAS_DOC = Path(__file__).resolve().parents[2] / "docs/personas.md"
-AUTHORIZE = "/tif/sso/connect/page/oauth2/authorize"
-ACCESS_TOKEN = "/tif/sso/connect/page/oauth2/access_token"
-TOKENINFO = "/tif/sso/connect/page/oauth2/tokeninfo"
-
-
-@pytest.fixture(scope="module")
-def clock() -> ManualClock:
-    return ManualClock(start=1_800_000_000.0)
-
-
-IAMSMART_ONLY = "hk-residents-portal"
-
-
-@pytest.fixture(scope="module")
-def server(clock: ManualClock) -> Iterator[RunningServer]:
-    sock = bind_loopback()
-    config = make_config(url_of(sock), portal_redirect_uri=PORTAL_CALLBACK)
-    iamsmart_only = config.portal_clients[0].model_copy(
-        update={"client_id": IAMSMART_ONLY, "login_methods": ("iamsmart",)}
-    )
-    config = config.model_copy(update={"portal_clients": (*config.portal_clients, iamsmart_only)})
-    with serving(create_app(config, clock=clock.now), sock) as running:
-        yield running
-
-
-@pytest.fixture
-def platform(server: RunningServer) -> GuangdongPlatform:
-    app: Any = server.server.config.app
-    state: GuangdongPlatform = app.state.guangdong
-    for store in (state.sessions, state.portal_requests, state.portal.codes, state.portal.tokens):
-        store.clear()
-    return state
-
-
-@pytest.fixture
-async def browser(
-    server: RunningServer, platform: GuangdongPlatform
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, follow_redirects=False) as http:
-        yield http
-
-
-def authorize_url(client_id: str = UPSTREAM_ID, **changes: str | None) -> str:
-    redirect_uri = UPSTREAM_CALLBACK if client_id == UPSTREAM_ID else PORTAL_CALLBACK
-    params: dict[str, str | None] = {
-        "service": "initService",
-        "response_type": "code",
-        "client_id": client_id,
-        "scope": "all",
-        "redirect_uri": redirect_uri,
-        "state": "bridge-state-1",
-        **changes,
-    }
-    return AUTHORIZE + "?" + urlencode({k: v for k, v in params.items() if v is not None})
-
-
-def page(response: httpx.Response) -> Any:
-    return BeautifulSoup(response.text, "html.parser")
-
-
-async def code_for(browser: httpx.AsyncClient, persona: str = "chen-fa-ming") -> str:
-    answer = await platform_sign_in(browser, authorize_url(), persona)
-    assert answer.status_code == 303, answer.text[:300]
-    return query_of(answer.headers["location"])["code"]
-
-
-def token_query(code: str, **changes: str | None) -> dict[str, str]:
-    params: dict[str, str | None] = {
-        "client_id": UPSTREAM_ID,
-        "code": code,
-        "scope": "all",
-        "client_secret": UPSTREAM_SECRET,
-        "grant_type": "authorization_code",
-        "redirect_uri": UPSTREAM_CALLBACK,
-        **changes,
-    }
-    return {k: v for k, v in params.items() if v is not None}
-
-
-async def refused(
-    browser: httpx.AsyncClient, params: dict[str, str]
-) -> tuple[str, str, dict[str, Any]]:
-    response = await browser.get(ACCESS_TOKEN, params=params)
-    assert response.status_code == 400
-    assert response.headers["cache-control"] == "no-store"
-    body = response.json()
-    assert body["error_msg"] == body["error_description"]
-    assert UPSTREAM_SECRET not in response.text
-    return body["error"], body["error_code"], body
-
+from tests.mock_idps.guangdong_tif import (  # noqa: F401 - fixtures
+    ACCESS_TOKEN,
+    IAMSMART_ONLY,
+    PORTAL_CALLBACK,
+    TOKENINFO,
+    authorize_url,
+    browser,
+    clock,
+    code_for,
+    page,
+    platform,
+    server,
+    token_query,
+)
+from tests.support.servers import RunningServer
 
 # --- the login page --------------------------------------------------------------------
 
@@ -356,172 +267,3 @@ async def test_the_profile_after_the_platform_login_shows_the_id_card_and_no_unb
     assert html.find(id="profile-document-number").get_text() == "440*************16"
     assert html.find(id="profile-level")["data-value"] == "L3"
     assert html.find("form", attrs={"action": "/unbind"}) is None
-
-
-# --- access_token refusals ------------------------------------------------------------
-
-
-async def test_wrong_client_secret_is_invalid_client(browser: httpx.AsyncClient) -> None:
-    code = await code_for(browser)
-    error, code_number, _ = await refused(browser, token_query(code, client_secret="wrong"))
-    assert (error, code_number) == ("invalid_client", "40002")
-
-
-async def test_the_code_of_the_bridge_is_refused_to_another_client(
-    browser: httpx.AsyncClient,
-) -> None:
-    code = await code_for(browser)
-    params = token_query(
-        code, client_id=PORTAL_ID, client_secret=PORTAL_SECRET, redirect_uri=PORTAL_CALLBACK
-    )
-    assert (await refused(browser, params))[:2] == ("invalid_grant", "40006")
-
-
-async def test_wrong_redirect_uri_is_invalid_grant_and_spends_the_code(
-    browser: httpx.AsyncClient,
-) -> None:
-    code = await code_for(browser)
-    wrong = token_query(code, redirect_uri=UPSTREAM_CALLBACK + "/x")
-    assert (await refused(browser, wrong))[:2] == ("invalid_grant", "40006")
-    assert (await refused(browser, token_query(code)))[:2] == ("invalid_grant", "40003")
-
-
-async def test_a_reused_code_is_invalid_grant(browser: httpx.AsyncClient) -> None:
-    code = await code_for(browser)
-    assert (await browser.get(ACCESS_TOKEN, params=token_query(code))).status_code == 200
-    error, code_number, body = await refused(browser, token_query(code))
-    assert (error, code_number) == ("invalid_grant", "40003")
-    assert body["error_description"] == "code is invalid, expired or already used"
-
-
-async def test_a_code_expires_after_its_configured_lifetime(
-    browser: httpx.AsyncClient, platform: GuangdongPlatform, clock: ManualClock
-) -> None:
-    assert platform.config.lifetimes.portal_code == 60
-    fresh = await code_for(browser)
-    again = await browser.get(authorize_url())  # the platform session answers at once
-    stale = query_of(again.headers["location"])["code"]
-    clock.advance(59)
-    assert (await browser.get(ACCESS_TOKEN, params=token_query(fresh))).status_code == 200
-    clock.advance(2)
-    assert (await refused(browser, token_query(stale)))[:2] == ("invalid_grant", "40003")
-
-
-# --- tokeninfo refusals ---------------------------------------------------------------
-
-
-async def test_tokeninfo_refuses_an_unknown_token_with_errcode(
-    browser: httpx.AsyncClient,
-) -> None:
-    body = (await browser.get(TOKENINFO, params={"access_token": str(uuid.uuid4())})).json()
-    assert body == {"errcode": 40014, "errmsg": "invalid access_token"}
-
-
-async def test_tokeninfo_refuses_an_expired_token_with_errcode(
-    browser: httpx.AsyncClient, clock: ManualClock
-) -> None:
-    token = await browser.get(ACCESS_TOKEN, params=token_query(await code_for(browser)))
-    clock.advance(token.json()["expires_in"])
-    body = await browser.get(TOKENINFO, params={"access_token": token.json()["access_token"]})
-    assert body.json() == {"errcode": 42001, "errmsg": "access_token expired"}
-
-
-# --- configuration and the accounts file ----------------------------------------------
-
-
-async def test_the_idcardtype_of_a_permit_holder_is_configurable() -> None:
-    config = load_config(env={"GUANGDONG_PERMIT_IDCARDTYPE": "41"})
-    assert config.document_codes.mainland_travel_permit == "41"
-    assert config.document_codes.resident_id_card == "10"
-    sock = bind_loopback()
-    clock = ManualClock(start=1_800_000_000.0)
-    tree = {"document_codes": {"mainland_travel_permit": "41"}}
-    with serving(create_app(make_config(url_of(sock), **tree), clock=clock.now), sock) as running:
-        platform: GuangdongPlatform = running.server.config.app.state.guangdong
-        account = platform.accounts.by_useridcode(USER_ID_CODES["wong-wing-fung"])
-        assert account is not None
-        async with httpx.AsyncClient(base_url=running.url) as http:
-            http.cookies.set("gd_session", platform.sign_in(account, "L2", "pairwise-wong"))
-            answer = await http.get(authorize_url(PORTAL_ID))
-            code = query_of(answer.headers["location"])["code"]
-            params = token_query(
-                code, client_id=PORTAL_ID, client_secret=PORTAL_SECRET, redirect_uri=PORTAL_CALLBACK
-            )
-            token = (await http.get(ACCESS_TOKEN, params=params)).json()["access_token"]
-            info = (await http.get(TOKENINFO, params={"access_token": token})).json()
-    assert info["userobj"]["idcardtype"] == "41"
-
-
-def test_the_shipped_configuration_registers_the_bridge_without_iamsmart() -> None:
-    config = load_config(env={"BRIDGE_ISSUER": "https://bridge.example"})
-    client = config.portal_client("gba-bridge-dev")
-    assert client is not None
-    assert client.redirect_uris == ("https://bridge.example/callback/guangdong",)
-    assert client.login_methods == ("platform",)
-    assert client.client_secret.get_secret_value() == "dev-only-gd-upstream-secret-CHANGE-ME"
-    assert config.uses_development_secrets()
-
-
-def test_the_mainland_personas_match_docs_personas_md() -> None:
-    rows = {}
-    for line in PERSONAS_DOC.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 10 and cells[0].strip("`") in MAINLAND_USEROBJ:
-            rows[cells[0].strip("`")] = cells
-    assert set(rows) == set(MAINLAND_USEROBJ)
-    for uid, (_, cn, level, isreal, sex, phone, mail, area, login, _) in rows.items():
-        userobj = MAINLAND_USEROBJ[uid]
-        assert (cn, level.split()[0], isreal.strip("*")) == (
-            userobj["cn"],
-            userobj["creditable_level_of_account"],
-            userobj["isreal"],
-        )
-        assert (sex, phone, mail) == (userobj["sex"], userobj["telephonenumber"], userobj["mail"])
-        assert f"area={area}" in userobj["extproperties"]
-        assert f"accout_type={login.split()[0]}" in userobj["extproperties"]
-
-
-def _account(**changes: Any) -> dict[str, Any]:
-    return {
-        **MAINLAND_USEROBJ["chen-fa-ming"],
-        "extproperties": {"origin": "gdbs"},
-        "document": "resident_id_card",
-        **changes,
-    }
-
-
-def test_a_valid_account_is_accepted() -> None:
-    tree = {k: v for k, v in _account().items() if k != "idcardtype" and k != "isreal"}
-    assert Account.model_validate(tree).creditable_level_of_account == "L2"
-
-
-@pytest.mark.parametrize(
-    "changes",
-    [
-        {"idcardnumber": "440106199003071232"},  # wrong check digit
-        {"creditable_level_of_account_way": "L3@GW@x"},  # higher than the account
-        {"creditable_level_of_account_way": "L1@IDV@x"},  # the account's level missing
-        {"creditable_level_of_account_way": "L2@YSS"},  # no code
-        {"createtime": "2018-04-12"},
-        {"document": "mainland_travel_permit", "idcardnumber": "H12345678"},  # no birthday
-        {"useridcode": "48E6CC80DA711AF28B1AE849B274FFB8"},
-    ],
-)
-def test_an_inconsistent_account_is_refused(changes: dict[str, Any]) -> None:
-    tree = {k: v for k, v in _account(**changes).items() if k not in ("idcardtype", "isreal")}
-    with pytest.raises(ValidationError):
-        Account.model_validate(tree)
-
-
-@pytest.mark.parametrize(
-    ("number", "valid"),
-    [
-        ("440106199003071231", True),
-        ("11010519491231002X", True),  # GB 11643's own example
-        ("440106199003071230", False),
-        ("44010619900307123", False),
-        ("H12345678", False),
-    ],
-)
-def test_id_card_numbers_are_checked_by_their_check_digit(number: str, valid: bool) -> None:
-    assert id_card_number_valid(number) is valid
