@@ -1,6 +1,9 @@
 """The Guangdong connector against the mock platform (and, for what the mock never
 does, a fake back channel), over real HTTP on loopback, each with its own clock."""
 
+# The mock's fixtures are imported to be shared, and fixture parameters reuse their
+# names by design.
+# ruff: noqa: F811
 from __future__ import annotations
 
 import uuid
@@ -11,41 +14,19 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bridge.clock import ManualClock
 from bridge.model import UpstreamAuthRequest
 from bridge.upstream.guangdong import GuangdongConfig, GuangdongConnector
-from mock_idps.guangdong import create_app
 from mock_idps.guangdong.state import GuangdongPlatform
 from tests.mock_idps.guangdong_support import (
     UPSTREAM_CALLBACK,
     UPSTREAM_ID,
     UPSTREAM_SECRET,
-    make_config,
     platform_sign_in,
     query_of,
 )
-from tests.support.servers import RunningServer, bind_loopback, serving, url_of
+from tests.mock_idps.guangdong_tif import clock, platform, server  # noqa: F401 - fixtures
+from tests.support.servers import RunningServer, serving
 from tests.upstream.guangdong.fakes import FakePlatform
-
-
-@pytest.fixture(scope="module")
-def clock() -> ManualClock:
-    return ManualClock(start=1_800_000_000.0)
-
-
-@pytest.fixture(scope="module")
-def mock(clock: ManualClock) -> Iterator[RunningServer]:
-    sock = bind_loopback()
-    with serving(create_app(make_config(url_of(sock)), clock=clock.now), sock) as running:
-        yield running
-
-
-@pytest.fixture
-def platform(mock: RunningServer) -> GuangdongPlatform:
-    state: GuangdongPlatform = mock.server.config.app.state.guangdong
-    for store in (state.sessions, state.portal_requests, state.portal.codes, state.portal.tokens):
-        store.clear()
-    return state
 
 
 @pytest.fixture(scope="module")
@@ -79,11 +60,11 @@ class MakeConnector(Protocol):
 
 @pytest.fixture
 async def make_connector(
-    mock: RunningServer, http: httpx.AsyncClient
+    server: RunningServer, http: httpx.AsyncClient
 ) -> AsyncIterator[MakeConnector]:
     base = GuangdongConfig(
-        browser_base_url=mock.url,
-        api_base_url=mock.url,
+        browser_base_url=server.url,
+        api_base_url=server.url,
         client_id=UPSTREAM_ID,
         client_secret=SecretStr(UPSTREAM_SECRET),
         redirect_uri=UPSTREAM_CALLBACK,

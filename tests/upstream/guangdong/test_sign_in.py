@@ -46,11 +46,11 @@ EXTPROPERTIES = {
 }
 
 
-def test_the_authorization_url_is_the_dialects_exact_shape(mock: RunningServer) -> None:
+def test_the_authorization_url_is_the_dialects_exact_shape(server: RunningServer) -> None:
     connector = GuangdongConnector(
         "guangdong",
         GuangdongConfig(
-            browser_base_url=mock.url + "/",
+            browser_base_url=server.url + "/",
             api_base_url="http://127.0.0.1:9",
             client_id=UPSTREAM_ID,
             client_secret=SecretStr(UPSTREAM_SECRET),
@@ -59,7 +59,7 @@ def test_the_authorization_url_is_the_dialects_exact_shape(mock: RunningServer) 
     )
     url = connector.authorization_url(UpstreamAuthRequest(state="flow-1_x", ui_locales=("en",)))
     parts = urlsplit(url)
-    assert f"{parts.scheme}://{parts.netloc}" == mock.url
+    assert f"{parts.scheme}://{parts.netloc}" == server.url
     assert parts.path == "/tif/sso/connect/page/oauth2/authorize"
     assert parse_qsl(parts.query) == [
         ("service", "initService"),
