@@ -12,6 +12,7 @@ import logging
 import sys
 from typing import Literal
 
+import httpx
 import orjson
 import structlog
 
@@ -30,6 +31,29 @@ def _renderer(
     if as_bytes:
         return structlog.processors.JSONRenderer(serializer=orjson.dumps)
     return structlog.processors.JSONRenderer(serializer=lambda o, **_: orjson.dumps(o).decode())
+
+
+class _OutgoingQueryRedactor(logging.Filter):
+    """Drops the query string from the URLs httpx logs for each outgoing request: some
+    upstreams take codes, tokens and even client secrets in the query (Guangdong's tif
+    dialect), and a log line must never carry them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                f"{arg.copy_with(query=None)}?…"
+                if isinstance(arg, httpx.URL) and arg.query
+                else arg
+                for arg in record.args
+            )
+        return True
+
+
+def redact_outgoing_query_strings() -> None:
+    """Install the redactor on httpx's logger (once; safe to call again)."""
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _OutgoingQueryRedactor) for f in logger.filters):
+        logger.addFilter(_OutgoingQueryRedactor())
 
 
 def configure_logging(level: str = "INFO", fmt: Literal["json", "console"] = "json") -> None:
@@ -64,6 +88,7 @@ def configure_logging(level: str = "INFO", fmt: Literal["json", "console"] = "js
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
+    redact_outgoing_query_strings()
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

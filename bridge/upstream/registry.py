@@ -13,6 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 from bridge.clock import Clock
 from bridge.upstream.base import Connector
+from bridge.upstream.guangdong.config import GuangdongConfig
+from bridge.upstream.guangdong.connector import GuangdongConnector
 from bridge.upstream.iamsmart.config import IamSmartConfig
 from bridge.upstream.iamsmart.connector import IamSmartConnector
 from bridge.yamlconfig import describe_validation_error, read_yaml
@@ -26,6 +28,7 @@ class UpstreamType:
 
 UPSTREAM_TYPES: dict[str, UpstreamType] = {
     "iamsmart": UpstreamType(IamSmartConfig, IamSmartConnector),
+    "guangdong": UpstreamType(GuangdongConfig, GuangdongConnector),
 }
 
 

@@ -5,7 +5,9 @@ Two roles, as in DESIGN §2.1 and protocols.md §7.2:
 - an OpenID Connect client of the bridge, through which a Hong Kong resident signs in
   with iAM Smart and binds that identity to a pre-seeded Guangdong account by the
   number of their Mainland Travel Permit (回乡证);
-- the platform's own OAuth2 dialect (`/tif/sso/connect/page/oauth2/...`) for its portals.
+- the platform's own OAuth2 dialect (`/tif/sso/connect/page/oauth2/...`) for its portals
+  and for the bridge, whose Mainland residents sign in with the platform's own login
+  (played by the Mainland personas: `platform_login.py`).
 
 It never imports `bridge`: it knows the bridge only through OIDC and configuration.
 """

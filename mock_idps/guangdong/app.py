@@ -21,6 +21,7 @@ from mock_idps.guangdong.config import GuangdongConfig
 from mock_idps.guangdong.forms import set_cookie
 from mock_idps.guangdong.i18n import load_catalog, match_locale
 from mock_idps.guangdong.pages import Pages
+from mock_idps.guangdong.platform_login import platform_login_routes
 from mock_idps.guangdong.portal import portal_routes
 from mock_idps.guangdong.sessions import LANG_COOKIE
 from mock_idps.guangdong.state import GuangdongPlatform
@@ -93,6 +94,7 @@ def create_app(
     app.include_router(resident_routes())
     app.include_router(binding_routes())
     app.include_router(portal_routes())
+    app.include_router(platform_login_routes())
     app.add_api_route("/healthz", healthz, methods=["GET"])
     if config.test_controls:
         app.add_api_route("/__test__/bindings", clear_bindings, methods=["DELETE"])

@@ -122,7 +122,10 @@ async def unbind(request: Request) -> Response:
     presented = first(form, "csrf_token") or ""
     if signed_in is None or not csrf_valid(platform.csrf_secret, "session", session_id, presented):
         return redirect("/")
-    platform.bindings.unbind(signed_in[0].bridge_subject)
+    subject = signed_in[0].bridge_subject
+    if subject is None:  # signed in with the platform's own login: nothing is bound
+        return redirect("/profile")
+    platform.bindings.unbind(subject)
     platform.sign_out(session_id)
     log.info("binding removed by the resident")
     response = redirect("/")

@@ -85,7 +85,9 @@ def _same_name(account: Account, claims: Mapping[str, Any]) -> bool:
     if chinese is not None:
         return _chinese_key(chinese) == _chinese_key(account.cn)
     english = _text(claims, "name#en")
-    return english is not None and _english_key(english) == _english_key(account.en_name)
+    if english is None or account.en_name is None:
+        return False
+    return _english_key(english) == _english_key(account.en_name)
 
 
 def _has_identity_claims(claims: Mapping[str, Any]) -> bool:
@@ -119,7 +121,7 @@ def match_account(
 
 
 class Bindings:
-    """`(bridge sub) → userIdCode`, in memory; one iAM Smart identity per account."""
+    """`(bridge sub) → useridcode`, in memory; one iAM Smart identity per account."""
 
     def __init__(self) -> None:
         self._by_subject: dict[str, str] = {}
@@ -127,8 +129,8 @@ class Bindings:
     def account_for(self, subject: str) -> str | None:
         return self._by_subject.get(subject)
 
-    def subject_for(self, user_id_code: str) -> str | None:
-        return next((s for s, a in self._by_subject.items() if a == user_id_code), None)
+    def subject_for(self, useridcode: str) -> str | None:
+        return next((s for s, a in self._by_subject.items() if a == useridcode), None)
 
     def bind(
         self,
@@ -141,12 +143,12 @@ class Bindings:
         result = match_account(accounts, permit_number, claims)
         if isinstance(result, BindingRefusal):
             return result
-        holder = self.subject_for(result.user_id_code)
+        holder = self.subject_for(result.useridcode)
         if holder is not None and holder != subject:
             # Only reached after the identity matched, so saying "already bound" tells
             # the account holder nothing they could not know.
             return BindingRefusal(RefusalReason.ALREADY_BOUND)
-        self._by_subject[subject] = result.user_id_code
+        self._by_subject[subject] = result.useridcode
         return result
 
     def unbind(self, subject: str) -> bool:

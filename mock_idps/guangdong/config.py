@@ -9,16 +9,20 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from mock_idps._config import load_yaml
 from mock_idps._oidc_rp import ProviderSettings, http_url
+from mock_idps.guangdong.accounts import DocumentCodes
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CONFIG_PATH = PACKAGE_DIR / "config.yaml"
 DEFAULT_ACCOUNTS_PATH = PACKAGE_DIR / "accounts.yaml"
+
+LoginMethod = Literal["platform", "iamsmart"]
+"""`platform`: the platform's own login (Mainland residents); `iamsmart`: through the bridge."""
 
 
 class _Model(BaseModel):
@@ -38,6 +42,15 @@ class PortalClient(_Model):
     client_secret: SecretStr
     redirect_uris: tuple[str, ...] = Field(min_length=1)
     name: str = ""
+    login_methods: tuple[LoginMethod, ...] = Field(
+        default=("iamsmart", "platform"),
+        min_length=1,
+        description=(
+            "How its users may sign in. The bridge, also a client of the dialect (for "
+            "Mainland residents), must not be offered iAM Smart: that sign-in goes "
+            "through the bridge and would come back to it."
+        ),
+    )
 
 
 class Lifetimes(_Model):
@@ -46,7 +59,7 @@ class Lifetimes(_Model):
     session: int = Field(default=1800, gt=0)
     login_flow: int = Field(default=600, gt=0, description="iAM Smart sign-in in progress")
     binding: int = Field(default=600, gt=0, description="the 回乡证 form after sign-in")
-    portal_code: int = Field(default=300, gt=0)
+    portal_code: int = Field(default=60, gt=0, description="a tif authorization code")
     portal_access_token: int = Field(default=1800, gt=0)
     discovery_cache: int = Field(default=300, gt=0)
 
@@ -67,6 +80,7 @@ class GuangdongConfig(_Model):
     test_controls: bool = False
     session_secret: SecretStr = Field(description="Key for CSRF tokens; at least 32 characters.")
     accounts_file: Path = DEFAULT_ACCOUNTS_PATH
+    document_codes: DocumentCodes = DocumentCodes()
     binding_attempts: int = Field(default=5, gt=0, description="wrong 回乡证 entries per sign-in")
 
     @field_validator("public_url")

@@ -1,4 +1,4 @@
-"""The platform's own OAuth2 dialect for its portals (protocols.md §2.2, §2.3, §7.2).
+"""The platform's own OAuth2 dialect ("tif") for its portals and the bridge.
 
 An OpenAM-derived authorization code flow with the deployment's quirks kept: the
 authorize request must say `scope=all` and `service=initService`, the token request
@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mock_idps.guangdong.accounts import AccountDirectory
+from mock_idps.guangdong.accounts import AccountDirectory, Level
 from mock_idps.guangdong.config import GuangdongConfig, PortalClient
 from mock_idps.guangdong.sessions import ExpiringStore, PortalRequest
 
@@ -34,6 +34,10 @@ _ERROR_CODES = {
     UNSUPPORTED_GRANT_TYPE: "40004",
     INVALID_SCOPE: "40005",
 }
+CODE_NOT_FOR_CLIENT = "40006"
+"""`invalid_grant` for a live code presented by another client or with another
+redirect_uri, told apart from 40003 (unknown, expired or used) so that a client can
+say "misconfigured" rather than "sign in again"."""
 TOKENINFO_INVALID = 40014
 TOKENINFO_EXPIRED = 42001
 _EXPIRED_TOKEN_MEMORY = 3600
@@ -55,10 +59,11 @@ class AuthorizeRejected(Exception):
 class TokenError(Exception):
     """An `access_token` request refused with HTTP 400 and a JSON body."""
 
-    def __init__(self, error: str, description: str) -> None:
+    def __init__(self, error: str, description: str, code: str | None = None) -> None:
         super().__init__(description)
         self.error = error
         self.description = description
+        self.code = code or _ERROR_CODES[error]
 
     def body(self) -> dict[str, str]:
         # `error_code`/`error_msg` mirror the OAuth names for clients written against
@@ -66,7 +71,7 @@ class TokenError(Exception):
         return {
             "error": self.error,
             "error_description": self.description,
-            "error_code": _ERROR_CODES[self.error],
+            "error_code": self.code,
             "error_msg": self.description,
         }
 
@@ -75,15 +80,15 @@ class TokenError(Exception):
 class IssuedCode:
     client_id: str
     redirect_uri: str
-    user_id_code: str
-    level: str
+    useridcode: str
+    level: Level
 
 
 @dataclass(frozen=True, slots=True)
 class IssuedToken:
     client_id: str
-    user_id_code: str
-    level: str
+    useridcode: str
+    level: Level
     expires_at: float
     scope: str | None = None
     """Set for tokens obtained with the JWT bearer grant (`jwt_bearer.py`)."""
@@ -135,9 +140,9 @@ class PortalAuthority:
             raise AuthorizeRejected("portal.error.bad_request")
         return PortalRequest(client_id=client.client_id, redirect_uri=redirect_uri, state=state)
 
-    def issue_code(self, request: PortalRequest, user_id_code: str, level: str) -> str:
+    def issue_code(self, request: PortalRequest, useridcode: str, level: Level) -> str:
         code = str(uuid.uuid4())
-        issued = IssuedCode(request.client_id, request.redirect_uri, user_id_code, level)
+        issued = IssuedCode(request.client_id, request.redirect_uri, useridcode, level)
         self.codes.put(code, issued, self._config.lifetimes.portal_code)
         return code
 
@@ -172,11 +177,15 @@ class PortalAuthority:
         if issued is None:
             raise TokenError(INVALID_GRANT, "code is invalid, expired or already used")
         if issued.client_id != client.client_id or issued.redirect_uri != p["redirect_uri"]:
-            raise TokenError(INVALID_GRANT, "code was issued to another client or redirect_uri")
+            raise TokenError(
+                INVALID_GRANT,
+                "code was issued to another client or redirect_uri",
+                CODE_NOT_FOR_CLIENT,
+            )
         token = str(uuid.uuid4())
         lifetime = self._config.lifetimes.portal_access_token
         expires_at = self._clock() + lifetime
-        issued_token = IssuedToken(client.client_id, issued.user_id_code, issued.level, expires_at)
+        issued_token = IssuedToken(client.client_id, issued.useridcode, issued.level, expires_at)
         self.tokens.put(token, issued_token, lifetime + _EXPIRED_TOKEN_MEMORY)
         return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime}
 
@@ -189,15 +198,16 @@ class PortalAuthority:
         remaining = issued.expires_at - self._clock()
         if remaining <= 0:
             return {"errcode": TOKENINFO_EXPIRED, "errmsg": "access_token expired"}
-        account = self._accounts.by_user_id_code(issued.user_id_code)
+        account = self._accounts.by_useridcode(issued.useridcode)
         if account is None:
             return {"errcode": TOKENINFO_INVALID, "errmsg": "account no longer exists"}
+        idcardtype = self._config.document_codes.code(account.document)
         info = {
             "errcode": 0,
             "errmsg": "ok",
             "access_token": access_token,
             "expires_in": int(remaining),
-            "userobj": account.userobj(level=issued.level),
+            "userobj": account.userobj(level=issued.level, idcardtype=idcardtype),
         }
         if issued.scope is not None:
             info.update(client_id=issued.client_id, scope=issued.scope)

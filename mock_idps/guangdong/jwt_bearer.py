@@ -126,17 +126,18 @@ class JwtBearerGrant:
         scopes = (form.get("scope") or " ".join(allowed)).split()
         if not scopes or any(scope not in allowed for scope in scopes):
             raise TokenError(INVALID_SCOPE, "scope not allowed for the bridge")
-        user_id_code = self._bindings.account_for(claims["sub"])
-        account = self._accounts.by_user_id_code(user_id_code) if user_id_code else None
+        useridcode = self._bindings.account_for(claims["sub"])
+        account = self._accounts.by_useridcode(useridcode) if useridcode else None
         if account is None:
             raise _refuse("no Guangdong account is bound to this subject")
         acr = claims.get("acr")
-        level = weaker_level(account.level, acr if isinstance(acr, str) else account.level)
+        account_level = account.creditable_level_of_account
+        level = weaker_level(account_level, acr if isinstance(acr, str) else account_level)
         token = str(uuid.uuid4())
         lifetime = self._config.lifetimes.portal_access_token
         issued = IssuedToken(
             BRIDGE_CLIENT_LABEL,
-            account.user_id_code,
+            account.useridcode,
             level,
             self._clock() + lifetime,
             " ".join(scopes),

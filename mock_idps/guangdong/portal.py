@@ -42,15 +42,11 @@ async def authorize(request: Request) -> Response:
             status_code=400,
         )
     signed_in = platform.session(request.cookies.get(SESSION_COOKIE))
-    if signed_in is not None:
+    if signed_in is not None and platform.session_serves(signed_in[0], portal_request):
         target = platform.portal_redirect(portal_request, signed_in[0])
         return RedirectResponse(target, status_code=302, headers={"Cache-Control": "no-store"})
-    client = platform.config.portal_client(portal_request.client_id)
-    return login_page(
-        request,
-        resume=platform.remember_portal_request(portal_request),
-        portal_name=client.name if client else "",
-    )
+    resume = platform.remember_portal_request(portal_request)
+    return login_page(request, resume=resume, portal=platform.portal_client_of(portal_request))
 
 
 async def access_token(request: Request) -> Response:

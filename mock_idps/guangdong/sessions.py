@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from mock_idps.guangdong.accounts import Level
+from mock_idps.guangdong.config import LoginMethod
 
 T = TypeVar("T")
 
@@ -74,12 +75,14 @@ class ExpiringStore(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class PlatformSession:
-    """A resident signed in to the platform through iAM Smart."""
+    """A resident signed in to the platform: through iAM Smart, or with its own login."""
 
-    user_id_code: str
+    useridcode: str
     level: Level
-    """min(account level, bridge `acr`), protocols.md §4."""
-    bridge_subject: str
+    """iAM Smart: min(account level, bridge `acr`); own login: the account's level."""
+    method: LoginMethod
+    bridge_subject: str | None = None
+    """The bridge's `sub` when signed in through iAM Smart."""
 
 
 @dataclass(frozen=True, slots=True)

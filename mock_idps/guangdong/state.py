@@ -15,7 +15,7 @@ import httpx
 from mock_idps.guangdong.accounts import Account, AccountDirectory, weaker_level
 from mock_idps.guangdong.binding import Bindings
 from mock_idps.guangdong.bridge_keys import BridgeKeys
-from mock_idps.guangdong.config import GuangdongConfig
+from mock_idps.guangdong.config import GuangdongConfig, LoginMethod, PortalClient
 from mock_idps.guangdong.dialect import PortalAuthority
 from mock_idps.guangdong.jwt_bearer import JwtBearerGrant
 from mock_idps.guangdong.oidc_client import BridgeClient, BridgeIdentity
@@ -87,18 +87,41 @@ class GuangdongPlatform:
         session = self.sessions.get(session_id)
         if session is None:
             return None
-        account = self.accounts.by_user_id_code(session.user_id_code)
+        account = self.accounts.by_useridcode(session.useridcode)
         return None if account is None else (session, account)
 
     def sign_in(self, account: Account, acr: str | None, bridge_subject: str) -> str:
-        """A new platform session; its id goes into the session cookie."""
-        # protocols.md §4: never more assurance than either side vouches for.
-        level = weaker_level(account.level, acr or "")
+        """A new platform session after iAM Smart; its id goes into the session cookie."""
+        # Never more assurance than either side vouches for.
+        level = weaker_level(account.creditable_level_of_account, acr or "")
+        record = PlatformSession(account.useridcode, level, "iamsmart", bridge_subject)
+        return self._start_session(record)
+
+    def sign_in_with_platform(self, account: Account) -> str:
+        """A new platform session after the platform's own login (a Mainland resident)."""
+        level = account.creditable_level_of_account
+        return self._start_session(PlatformSession(account.useridcode, level, "platform"))
+
+    def _start_session(self, record: PlatformSession) -> str:
         session_id = new_id()
-        record = PlatformSession(account.user_id_code, level, bridge_subject)
         self.sessions.put(session_id, record, self.config.lifetimes.session)
-        log.info("platform session started level=%s", level)
+        log.info("platform session started method=%s level=%s", record.method, record.level)
         return session_id
+
+    def portal_client_of(self, request: PortalRequest) -> PortalClient | None:
+        return self.config.portal_client(request.client_id)
+
+    def login_methods(self, request: PortalRequest) -> tuple[LoginMethod, ...]:
+        client = self.portal_client_of(request)
+        return client.login_methods if client else ()
+
+    def session_serves(self, session: PlatformSession, request: PortalRequest) -> bool:
+        """Whether a live session may answer this client without a new sign-in.
+
+        A session made in a way the client does not offer is not reused: an iAM Smart
+        session handed to the bridge would bring the bridge its own sign-in back.
+        """
+        return session.method in self.login_methods(request)
 
     def sign_out(self, session_id: str | None) -> None:
         if session_id:
@@ -125,8 +148,19 @@ class GuangdongPlatform:
 
     def portal_redirect(self, request: PortalRequest, session: PlatformSession) -> str:
         """Where the browser goes to hand the portal its code."""
-        code = self.portal.issue_code(request, session.user_id_code, session.level)
-        params = {"code": code}
+        code = self.portal.issue_code(request, session.useridcode, session.level)
+        return self._answer(request, {"code": code})
+
+    def portal_denial(self, request: PortalRequest) -> str:
+        """Where the browser goes when the resident cancels the platform's login.
+
+        What the real platform sends then was never seen: `error=access_denied` is the
+        RFC 6749 §4.1.2.1 answer, assumed.
+        """
+        return self._answer(request, {"error": "access_denied"})
+
+    @staticmethod
+    def _answer(request: PortalRequest, params: dict[str, str]) -> str:
         if request.state is not None:
             params["state"] = request.state
         return add_query(request.redirect_uri, params)
@@ -135,7 +169,7 @@ class GuangdongPlatform:
         """Resume the portal authorization that sent the resident here, else the profile."""
         request = self.portal_requests.take(resume) if resume else None
         session = self.sessions.get(session_id)
-        if request is None or session is None:
+        if request is None or session is None or not self.session_serves(session, request):
             return "/profile"
         return self.portal_redirect(request, session)
 

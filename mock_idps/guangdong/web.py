@@ -13,6 +13,7 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from mock_idps.guangdong.config import PortalClient
 from mock_idps.guangdong.forms import clear_cookie, set_cookie
 from mock_idps.guangdong.i18n import match_locale, negotiate
 from mock_idps.guangdong.oidc_client import BridgeSignInError
@@ -23,6 +24,7 @@ from mock_idps.guangdong.sessions import (
     SESSION_COOKIE,
     LoginFlow,
     csrf_token,
+    csrf_valid,
     new_id,
 )
 from mock_idps.guangdong.state import GuangdongPlatform
@@ -71,15 +73,54 @@ def sign_in_failed(request: Request, kind: str, locale: str, resume: str | None 
     )
 
 
-def login_page(request: Request, *, resume: str | None = None, portal_name: str = "") -> Response:
-    return platform_of(request).pages.render(
+def browser_id(request: Request) -> str:
+    """One id per browser, kept across attempts, so two tabs signing in do not clash."""
+    browser = request.cookies.get(LOGIN_COOKIE, "")
+    return browser if _BROWSER_ID.fullmatch(browser) else new_id()
+
+
+def remember_browser(response: Response, platform: GuangdongPlatform, browser: str) -> None:
+    lifetime = platform.config.lifetimes.login_flow
+    set_cookie(
+        response, LOGIN_COOKIE, browser, max_age=lifetime, secure=platform.config.secure_cookies
+    )
+
+
+def login_page(
+    request: Request, *, resume: str | None = None, portal: PortalClient | None = None
+) -> Response:
+    """The sign-in choices: iAM Smart, and (for a tif client that offers it) the Mainland
+    personas standing in for the platform's own login."""
+    platform = platform_of(request)
+    methods = portal.login_methods if portal else ("iamsmart",)
+    browser = browser_id(request)
+    response = platform.pages.render(
         request,
         "login.html",
         locale=locale_of(request),
         page="login",
-        login_url=retry_url(resume),
-        portal_name=portal_name,
+        portal_name=portal.name if portal else "",
+        iamsmart_url=retry_url(resume) if "iamsmart" in methods else None,
+        personas=platform.accounts.mainland_residents if resume and "platform" in methods else (),
+        resume=resume or "",
+        csrf_token=platform_login_token(platform, resume or "", browser),
     )
+    remember_browser(response, platform, browser)
+    return response
+
+
+_PLATFORM_LOGIN = "platform-login"
+
+
+def platform_login_token(platform: GuangdongPlatform, resume: str, browser: str) -> str:
+    """CSRF token of the persona forms: tied to the portal request and to this browser."""
+    return csrf_token(platform.csrf_secret, _PLATFORM_LOGIN, f"{resume}:{browser}")
+
+
+def platform_login_token_valid(
+    platform: GuangdongPlatform, resume: str, browser: str, presented: str
+) -> bool:
+    return csrf_valid(platform.csrf_secret, _PLATFORM_LOGIN, f"{resume}:{browser}", presented)
 
 
 def _profile(request: Request) -> Response | None:
@@ -95,7 +136,8 @@ def _profile(request: Request) -> Response | None:
         locale=locale_of(request),
         page="profile",
         account=account,
-        level=session.level,
+        document_code=platform.config.document_codes.code(account.document),
+        session=session,
         csrf_token=token,
     )
 
@@ -112,8 +154,9 @@ async def start_login(request: Request) -> Response:
     platform = platform_of(request)
     locale = locale_of(request)
     resume = request.query_params.get("resume")
-    if resume and platform.portal_requests.get(resume) is None:
-        resume = None  # the portal's request expired: plain sign-in instead
+    pending = platform.portal_requests.get(resume) if resume else None
+    if pending is None or "iamsmart" not in platform.login_methods(pending):
+        resume = None  # expired, or a client that does not offer iAM Smart: plain sign-in
     signed_in = platform.session(request.cookies.get(SESSION_COOKIE))
     if signed_in is not None:
         return redirect(platform.after_sign_in(request.cookies[SESSION_COOKIE], resume))
@@ -125,18 +168,12 @@ async def start_login(request: Request) -> Response:
     except BridgeSignInError as exc:
         log.warning("cannot start iAM Smart sign-in: %s", exc)
         return sign_in_failed(request, exc.kind, locale, resume)
-    # One id per browser, kept across attempts, so two tabs signing in do not clash.
-    browser = request.cookies.get(LOGIN_COOKIE, "")
-    if not _BROWSER_ID.fullmatch(browser):
-        browser = new_id()
+    browser = browser_id(request)
     first_tag = match_locale(ui_locales.split()[0])
     flow = LoginFlow(start.state, start.nonce, start.code_verifier, browser, resume, first_tag)
-    lifetime = platform.config.lifetimes.login_flow
-    platform.logins.put(start.state, flow, lifetime)
+    platform.logins.put(start.state, flow, platform.config.lifetimes.login_flow)
     response = RedirectResponse(start.url, status_code=302, headers={"Cache-Control": "no-store"})
-    set_cookie(
-        response, LOGIN_COOKIE, browser, max_age=lifetime, secure=platform.config.secure_cookies
-    )
+    remember_browser(response, platform, browser)
     return response
 
 
@@ -159,7 +196,7 @@ async def oidc_callback(request: Request) -> Response:
         log.warning("iAM Smart sign-in not completed: kind=%s %s", exc.kind, exc)
         return sign_in_failed(request, exc.kind, locale, flow.resume)
     bound = platform.bindings.account_for(identity.subject)
-    account = platform.accounts.by_user_id_code(bound) if bound else None
+    account = platform.accounts.by_useridcode(bound) if bound else None
     if account is None:
         binding_id = platform.begin_binding(identity, flow.resume, flow.locale)
         response: Response = redirect("/bind")

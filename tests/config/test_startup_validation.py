@@ -50,6 +50,7 @@ def test_production_refuses_every_development_placeholder_at_once(tmp_path: Path
         "BRIDGE_REDIS_URL is required",
         "a development client is refused outside development",
         "upstream iamsmart uses a development secret",
+        "upstream guangdong uses a development secret",
         "holds development keys",
     ):
         assert expected in problems

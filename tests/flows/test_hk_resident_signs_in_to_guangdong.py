@@ -44,7 +44,7 @@ def test_each_persona_signs_in_binds_once_and_sees_the_guangdong_profile(
     profile = resident.submit(bind, fields={"permit_number": PERMITS[persona]})
     assert data_page(profile) == "profile", profile.text[:300]
     assert profile.html.select_one("#profile-name").get_text(strip=True) == GD_NAMES[persona]
-    assert profile.html.select_one("#profile-document-type")["data-value"] == "516"
+    assert profile.html.select_one("#profile-document-type")["data-value"] == "40"
     assert profile.html.select_one("#profile-level")["data-value"] == "L2"
     assert PERMITS[persona] not in profile.response.text, "the permit number is shown masked"
 

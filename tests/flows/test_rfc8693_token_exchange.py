@@ -45,8 +45,8 @@ def test_portal_token_exchanges_for_a_guangdong_platform_token_usable_at_tokenin
     info = xc.tokeninfo(body["access_token"])
     assert info["errcode"] == 0, info
     assert info["userobj"]["cn"] == "黄咏峰"
-    assert info["userobj"]["idcardtype"] == "516"
-    assert info["userobj"]["level"] == "L2"
+    assert info["userobj"]["idcardtype"] == "40"  # a 回乡证 holder: the configured code
+    assert info["userobj"]["creditable_level_of_account"] == "L2"
     assert info["client_id"] == "gba-bridge"
 
 

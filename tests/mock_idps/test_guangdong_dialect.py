@@ -75,7 +75,7 @@ def authorize_params(**changes: str | None) -> dict[str, str]:
 
 
 def signed_in(client: httpx.AsyncClient, platform: GuangdongPlatform, acr: str = "L3") -> None:
-    account = platform.accounts.by_user_id_code(USER_ID_CODES["wong-wing-fung"])
+    account = platform.accounts.by_useridcode(USER_ID_CODES["wong-wing-fung"])
     assert account is not None
     client.cookies.set("gd_session", platform.sign_in(account, acr, "pairwise-wong"))
 
@@ -228,12 +228,12 @@ async def test_code_is_single_use(client: httpx.AsyncClient, platform: Guangdong
     assert again.json()["error"] == "invalid_grant"
 
 
-async def test_code_expires_after_five_minutes(
+async def test_code_expires_after_sixty_seconds(
     client: httpx.AsyncClient, platform: GuangdongPlatform, clock: ManualClock
 ) -> None:
     signed_in(client, platform)
     fresh, stale = await code_for(client), await code_for(client)
-    clock.advance(299)
+    clock.advance(59)
     assert (await client.get(ACCESS_TOKEN, params=token_params(fresh))).status_code == 200
     clock.advance(2)
     late = await client.get(ACCESS_TOKEN, params=token_params(stale))
@@ -316,20 +316,29 @@ async def test_tokeninfo_returns_the_userobj(
     assert body["errcode"] == 0 and body["errmsg"] == "ok"
     assert body["access_token"] == token and body["expires_in"] == 1700
     assert body["userobj"] == {
-        "userIdCode": USER_ID_CODES["wong-wing-fung"],
+        "useridcode": USER_ID_CODES["wong-wing-fung"],
         "uid": "wong-wing-fung",
         "cn": "黄咏峰",
         "usertype": "1",
-        "idcardtype": "516",
-        "idCardNumber": "H12345678",
+        "idcardtype": "40",  # the configured code of a 回乡证, never GA/T 517's 516
+        "idcardnumber": "H12345678",
         "sex": "2",
-        "birthday": "1990-01-01",
-        "telephoneNumber": "+85291234567",
+        "telephonenumber": "+85291234567",
         "mail": "wong-wing-fung@example.hk",
-        "level": "L2",  # min(account L2, bridge acr L3)
-        "credenceState": "1",
-        "extProperties": {"area": "810000", "origin": "iamsmart"},
+        "isreal": "true",
+        "realtype": "-1",
+        "createtime": "20231102100000",
+        "creditable_level_of_account": "L2",  # min(account L2, bridge acr L3)
+        "creditable_level_of_account_way": "L2@-1@-1",
+        "extproperties": [
+            "origin=gdbs",
+            "accout_type=-1",
+            "area=-1",
+            "uversion=1",
+            "legal_code=-1",
+        ],
     }
+    assert "birthday" not in body["userobj"]  # kept for the binding check only
 
 
 async def test_tokeninfo_level_follows_a_weaker_bridge_acr(
@@ -337,7 +346,8 @@ async def test_tokeninfo_level_follows_a_weaker_bridge_acr(
 ) -> None:
     signed_in(client, platform, acr="L1")
     body = (await client.get(TOKENINFO, params={"access_token": await token_for(client)})).json()
-    assert body["userobj"]["level"] == "L1"
+    assert body["userobj"]["creditable_level_of_account"] == "L1"
+    assert body["userobj"]["isreal"] == "true"
 
 
 @pytest.mark.parametrize("params", [{"access_token": "not-a-token"}, {}])

@@ -108,7 +108,7 @@ def test_bridge_assertion_for_a_bound_resident_gives_a_token_usable_at_tokeninfo
     info = httpx.get(setup.platform_url + TOKENINFO, params={"access_token": body["access_token"]})
     assert info.json()["errcode"] == 0
     assert info.json()["userobj"]["cn"] == "黄咏峰"
-    assert info.json()["userobj"]["idCardNumber"] == PERMITS["wong-wing-fung"]
+    assert info.json()["userobj"]["idcardnumber"] == PERMITS["wong-wing-fung"]
 
 
 def test_unbound_subject_is_invalid_grant(setup: Setup) -> None:

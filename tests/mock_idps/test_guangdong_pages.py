@@ -126,7 +126,7 @@ async def test_matching_permit_binds_and_signs_in(
     assert platform.bindings.account_for(CLAIMS[persona]["sub"]) == USER_ID_CODES[persona]
     profile = page(await client.get("/profile"))
     assert profile.find("main")["data-page"] == "profile"
-    assert profile.find(id="profile-document-type")["data-value"] == "516"
+    assert profile.find(id="profile-document-type")["data-value"] == "40"
     number = PERMITS[persona]
     assert profile.find(id="profile-document-number").get_text() == f"{number[:3]}****{number[-2:]}"
     assert profile.find(id="profile-level")["data-value"] == "L2"
@@ -185,7 +185,7 @@ async def test_mismatch_or_unknown_permit_is_refused_without_revealing_the_accou
     assert "与智方便提供的身份资料不符，或没有对应的广东账户" in message
     account = platform.accounts.by_permit_number(number)
     if account is not None:
-        for value in (account.cn, account.birthday, account.en_name, account.telephone_number):
+        for value in (account.cn, account.birthday, account.en_name, account.telephonenumber):
             assert value not in response.text
     assert len(platform.bindings) == 0 and len(platform.sessions) == 0
     assert "gd_session" not in response.headers.get("set-cookie", "")
@@ -297,7 +297,7 @@ async def test_portal_authorization_resumes_after_binding(
         "/tif/sso/connect/page/oauth2/tokeninfo",
         params={"access_token": token.json()["access_token"]},
     )
-    assert info.json()["userobj"]["userIdCode"] == USER_ID_CODES["cheung-ka-yan"]
+    assert info.json()["userobj"]["useridcode"] == USER_ID_CODES["cheung-ka-yan"]
 
 
 # --- home, profile, logout, unbind ----------------------------------------------------
