@@ -95,18 +95,23 @@ def _cross_check(
                     f"{where}: no claim rules in {settings.claims_dir} map upstream "
                     f"{name!r} ({types[name]}) to downstream {client.downstream!r}"
                 )
-            for rule in directions:
-                direction = f"{rule.upstream}-to-{rule.downstream}"
-                claims = set(rule.claims)
-                scopes = {SCOPE_OPENID, SCOPE_OFFLINE_ACCESS, *rule.scopes}
+            # A claim or scope may come from only one of the client's directions (an
+            # English name only from iAM Smart), but from at least one.
+            claims = {c for rule in directions for c in rule.claims}
+            scopes = {
+                SCOPE_OPENID,
+                SCOPE_OFFLINE_ACCESS,
+                *(s for r in directions for s in r.scopes),
+            }
+            named = ", ".join(f"{r.upstream}-to-{r.downstream}" for r in directions)
+            if directions:
                 for claim in sorted(set(client.allowed_claims) - claims):
                     problems.append(
-                        f"{where}: allowed claim {claim!r} has no mapping rule ({direction})"
+                        f"{where}: allowed claim {claim!r} has no mapping rule ({named})"
                     )
                 for scope in sorted(set(client.allowed_scopes) - scopes):
-                    problems.append(
-                        f"{where}: allowed scope {scope!r} is not defined ({direction})"
-                    )
+                    problems.append(f"{where}: allowed scope {scope!r} is not defined ({named})")
+            for rule in directions:
                 problems += _direction_duties(where, client, rule)
         if not settings.development:
             if client.development:

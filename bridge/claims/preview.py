@@ -20,15 +20,45 @@ from bridge.claims.sources import VOCABULARIES
 from bridge.errors import ConfigError
 from bridge.model import UpstreamIdentity
 
-PERSONA_FILES = {"iamsmart": Path("mock_idps/iamsmart/personas.yaml")}
+PERSONA_FILES = {
+    "iamsmart": Path("mock_idps/iamsmart/personas.yaml"),
+    "guangdong": Path("mock_idps/guangdong/accounts.yaml"),
+}
 """Upstream type → the mock's persona fixture file, read as data."""
 
 
 def load_personas(path: Path, upstream: str = "iamsmart") -> dict[str, UpstreamIdentity]:
     """Persona id → the identity the upstream would return."""
+    if upstream == "guangdong":
+        return _guangdong_personas(path)
     if upstream != "iamsmart":
         raise ConfigError(str(path), [f"no persona reader for {upstream}"])
     return _iamsmart_personas(path)
+
+
+def _guangdong_personas(path: Path) -> dict[str, UpstreamIdentity]:
+    """The Mainland residents' `userobj` as the Guangdong connector hands it on: the mock
+    platform's account fields, a person (`usertype` 1) holding a 居民身份证 (`idcardtype`
+    10), `extproperties` as an object without its unknown (`-1`) values."""
+    try:
+        tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+        identities = {}
+        for entry in tree["mainland_residents"]:
+            level = str(entry["creditable_level_of_account"])
+            extra = {k: str(v) for k, v in entry.get("extproperties", {}).items() if v != "-1"}
+            attributes = {
+                **{k: str(v) for k, v in entry.items() if k != "extproperties"},
+                "usertype": "1",
+                "idcardtype": "10",
+                "isreal": "false" if level == "L0" else "true",
+                "extproperties": extra,
+            }
+            identities[str(entry["uid"])] = UpstreamIdentity(
+                idp="guangdong", subject=str(entry["useridcode"]), attributes=attributes
+            )
+        return identities
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(str(path), [f"cannot read personas: {exc!r}"]) from exc
 
 
 def _iamsmart_personas(path: Path) -> dict[str, UpstreamIdentity]:

@@ -64,6 +64,10 @@ class AccountSignIns:
             upstream, AccountSignIn(locale=locale), browser, ui_locales=(locale,)
         )
 
+    def options(self, locale: str) -> ChooseUpstream:
+        """One way to sign in per identity provider, for the consents page."""
+        return self._chooser(locale)
+
     def _chooser(self, locale: str) -> ChooseUpstream:
         connectors = self._flows.connectors
         options = tuple(

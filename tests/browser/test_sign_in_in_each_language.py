@@ -124,7 +124,8 @@ def test_resident_reviews_and_withdraws_a_remembered_consent_in_the_browser(
 
     page.goto(f"{live_chain.bridge}/consents")  # offered in Simplified: the browser's language
     page.get_by_role("navigation").get_by_role("link", name="繁體中文").click()
-    page.get_by_role("link", name=translate("zh-Hant", "consents_sign_in")).click()
+    sign_in = translate("zh-Hant", "consents_sign_in_with").format(idp="智方便")
+    page.get_by_role("link", name=sign_in).click()
     page.locator("form[data-persona='cheung-ka-yan']").get_by_role(
         "button", name=strings("zh-HK")["approve"]
     ).click()

@@ -215,7 +215,7 @@ def test_unknown_upstream_and_missing_sections_are_reported() -> None:
         "downstream: required",
         "claims: required",
         "scopes: required",
-        "upstream: unknown upstream 'guangdong-tif' (known: iamsmart)",
+        "upstream: unknown upstream 'guangdong-tif' (known: guangdong, iamsmart)",
     )
 
 

@@ -16,7 +16,9 @@ from bridge.claims.transforms import (
     hk_to_simplified,
     hkic_check_digit,
     hkic_number,
+    mainland_mobile_to_e164,
     release_as_is,
+    simplified_to_hk,
     yyyymmdd_to_iso_date,
 )
 
@@ -24,6 +26,8 @@ from bridge.claims.transforms import (
 def test_registry_names_every_transform_the_rule_file_may_use() -> None:
     assert set(TRANSFORMS) == {
         "hk_to_simplified",
+        "simplified_to_hk",
+        "mainland_mobile_to_e164",
         "yyyymmdd_to_iso_date",
         "epoch_ms_to_seconds",
         "e164_phone",
@@ -243,3 +247,36 @@ def test_transform_errors_never_quote_the_value() -> None:
             transform(value)
         for fragment in ("19900231", "91234567", "A123456", "1698912000123"):
             assert fragment not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("simplified", "traditional"),
+    [
+        ("陈发明", "陳發明"),  # 发 → 發 (to issue), not 髮 (hair)
+        ("李后来", "李後來"),  # 后 → 後 in 后来 (later) …
+        ("王后", "王后"),  # … but stays 后 where it means a queen
+        ("梁志伟", "梁志偉"),
+    ],
+)
+def test_simplified_names_get_their_hong_kong_traditional_form(
+    simplified: str, traditional: str
+) -> None:
+    assert simplified_to_hk(simplified) == traditional
+
+
+@pytest.mark.parametrize(
+    ("stored", "e164"),
+    [
+        ("13800138000", "+8613800138000"),
+        ("+86 138-0013-8000", "+8613800138000"),
+        ("8613800138000", "+8613800138000"),
+    ],
+)
+def test_a_mainland_mobile_becomes_e164(stored: str, e164: str) -> None:
+    assert mainland_mobile_to_e164(stored) == e164
+
+
+@pytest.mark.parametrize("stored", ["020-12345678", "91234567", "12800138000", "", "1380013800x"])
+def test_anything_but_a_mainland_mobile_is_refused_not_guessed(stored: str) -> None:
+    with pytest.raises(TransformError):
+        mainland_mobile_to_e164(stored)

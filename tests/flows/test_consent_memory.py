@@ -47,8 +47,10 @@ def allow(resident: Resident, page: Page, rp: RelyingParty, *, remember: bool) -
 
 def sign_in_to_consents(chain: Chain, resident: Resident) -> Page:
     landing = resident.open(f"{chain.bridge}/consents")
-    assert landing.html.select_one("#consents-sign-in") is not None, landing.text[:300]
-    qr = at_iamsmart(resident, f"{chain.bridge}/consents/sign-in?lang=en")
+    button = landing.html.select_one("#consents-sign-in-iamsmart")
+    assert button is not None, landing.text[:300]
+    assert landing.html.select_one("#consents-sign-in-guangdong") is not None
+    qr = at_iamsmart(resident, f"{chain.bridge}{button['href']}")
     page = choose(resident, qr, PERSONA)
     assert page.url.startswith(f"{chain.bridge}/consents"), page.url
     return page

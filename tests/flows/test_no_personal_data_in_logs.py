@@ -102,7 +102,7 @@ def test_no_persona_value_appears_in_any_log_line(
             )
             assert "code" in location_query(reused)
             # the resident's own consent page, and a withdrawal
-            qr = at_iamsmart(resident, f"{chain.bridge}/consents/sign-in")
+            qr = at_iamsmart(resident, f"{chain.bridge}/consents/sign-in?idp=iamsmart")
             consents = choose(resident, qr, persona)
             withdraw = consents.html.select_one("form[action='/consents/withdraw']")
             assert withdraw is not None, consents.text[:300]

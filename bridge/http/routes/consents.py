@@ -41,9 +41,15 @@ def consents_routes(
         session = await accounts.session(browser_of(request))
         locale = _locale(request, session.locale if session else None)
         if session is None:
-            signed_out = "signed_out" in request.query_params
             return pages.render(
-                "consents_signin.html", locale=locale, request=request, signed_out=signed_out
+                "consents_signin.html",
+                locale=locale,
+                request=request,
+                signed_out="signed_out" in request.query_params,
+                options=[
+                    (o.name, o.display_name.get(locale), o.url)
+                    for o in accounts.options(locale).options
+                ],
             )
         remembered = await accounts.memory.remembered(session.resident)
         withdrawn = clients.get(request.query_params.get("withdrawn", ""))
