@@ -84,7 +84,7 @@ def main() -> None:
                             driver=args.login_driver,
                         )
                     )
-                except Exception as error:  # noqa: BLE001 - reported with the rest
+                except Exception as error:  # reported with the rest
                     harness.extra["login_flow_error"] = str(error)[-500:]
                     print(f"whole login flow failed: {error}", flush=True)
     names = [name for name in scenarios.NAMES if not args.only or name in args.only]

@@ -77,9 +77,7 @@ ACCESS_TOKEN = es256_jwts("access_token")
 ANY_ACCESS_TOKEN = present("access_token")
 
 
-def send(
-    url: str, *, body: str | None, authorization: str, check: Check
-) -> list[str]:
+def send(url: str, *, body: str | None, authorization: str, check: Check) -> list[str]:
     """Send one request like wrk's and check the answer."""
     headers = {}
     if authorization != "-":

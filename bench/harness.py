@@ -23,6 +23,7 @@ from bench.wrk_runner import LoadResult
 from bridge.clock import SystemClock
 from bridge.signing.keys import to_pem
 from bridge.signing.storage import KEK_FILE, KEK_PUBLIC_FILE, ensure_development_keys
+from bridge.wire import GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_JWT
 
 REPO = Path(__file__).resolve().parents[1]
 STORE_KEY = "dev-only-store-key-CHANGE-ME"  # the development default the bridge runs with
@@ -79,9 +80,9 @@ class Harness:
         )
         body = self.workdir / "baseline.txt"
         form = {
-            "grant_type": scenarios.TOKEN_EXCHANGE,
+            "grant_type": GRANT_TOKEN_EXCHANGE,
             "subject_token": token.decode(),
-            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+            "subject_token_type": TOKEN_TYPE_JWT,
         }
         body.write_text(urlencode(form) + "\n")
         return body
@@ -122,7 +123,7 @@ class Harness:
             if BRIDGE in urls:
                 try:
                     portal.bind_at_guangdong(self.url["guangdong"])
-                except Exception as error:  # noqa: BLE001 - the Guangdong exchange will say
+                except Exception as error:  # the Guangdong exchange will say
                     print(f"  binding at Guangdong failed: {error}", flush=True)
             self._measure(Phase(workers, urls, down))
 

@@ -62,6 +62,7 @@ if __name__ == "__main__":
     found = describe()
     if sys.argv[1:] == ["--line"]:
         kind = "optimised" if found["optimised"] else "plain"
-        print("\t".join(str(v) for v in (kind, found["python"], found["executable"], found["build"])))
+        fields = (kind, found["python"], found["executable"], found["build"])
+        print("\t".join(str(value) for value in fields))
     else:
         print(json.dumps(found))

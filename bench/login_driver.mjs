@@ -48,7 +48,7 @@ class Resident {
     }
   }
 
-  send(method, url, form) {
+  send(method, url, form, retried = false) {
     const body = form ? new URLSearchParams(form).toString() : undefined;
     const headers = {};
     if (this.cookies.size) {
@@ -73,7 +73,15 @@ class Resident {
         response.on('error', reject);
       });
       request.setTimeout(30_000, () => request.destroy(new LoginFailed(`timeout: ${url}`)));
-      request.on('error', reject);
+      request.on('error', (error) => {
+        // A kept-alive connection the server closed as we reused it: nothing was
+        // processed, and a browser sends the request again on a new one.
+        if (request.reusedSocket && error.code === 'ECONNRESET' && !retried) {
+          resolve(this.send(method, url, form, true));
+        } else {
+          reject(error);
+        }
+      });
       request.end(body);
     });
   }

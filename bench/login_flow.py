@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import html
-import re
 import json
 import os
+import re
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field
@@ -170,13 +170,14 @@ def _node(guangdong: str, concurrency: int, seconds: float) -> LoginResult:
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert process.stdout is not None and process.stdin is not None  # noqa: S101 - pipes
+    assert process.stdout and process.stdin and process.stderr  # noqa: S101 - the pipes
     try:
         line = process.stdout.readline()
         cpu = cpu_seconds(process.pid)  # still alive: it waits for its stdin to close
     finally:
         process.stdin.close()
-        _, stderr = process.communicate(timeout=30)
+        process.wait(timeout=30)
+        stderr = process.stderr.read()
     if not line:
         raise RuntimeError(f"the node login driver failed: {stderr.strip()[-500:]}")
     report = json.loads(line)

@@ -15,6 +15,10 @@ from bench.scenarios import Request, Scenario
 from bench.wrk_runner import LoadResult, run_wrk
 
 CONNECTIONS = (64, 8)
+# Before the rounds, each party serves the scenario for a moment unmeasured: node's JIT
+# compiles its hot paths during the first thousands of requests, and the first
+# measurement would otherwise charge the peer for it.
+WARM_UP_SECONDS = 1
 FIRST_GUESS_PER_WORKER = 2500  # req/s, until a party has been measured once
 
 
@@ -36,9 +40,9 @@ class Demand:
     seconds: float
     seen: dict[tuple[str, str, int], float] = field(default_factory=dict)
 
-    def count(self, scenario: str, party: str, workers: int) -> int:
+    def count(self, scenario: str, party: str, workers: int, seconds: float) -> int:
         rate = self.seen.get((scenario, party, workers), FIRST_GUESS_PER_WORKER * workers)
-        return int(rate * self.seconds * 1.5) + 1000
+        return int(rate * seconds * 1.5) + 1000
 
     def observe(self, result: LoadResult) -> None:
         key = (result.scenario, result.party, result.workers)
@@ -54,7 +58,7 @@ def verify(scenario: Scenario, phase: Phase) -> dict[str, list[str]]:
             continue
         try:
             body = request.bodies(1).read_text().splitlines()[0] if request.bodies else None
-        except Exception as error:  # noqa: BLE001 - reported, the run goes on
+        except Exception as error:  # reported, the run goes on
             found[party] = [f"preparing the request failed: {error}"[:300]]
             continue
         found[party] = checks.send(
@@ -83,26 +87,28 @@ def _one(
         "workers": phase.workers,
         "round": round_number,
     }
+    seconds = WARM_UP_SECONDS if round_number == 0 else demand.seconds
     body_file = None
     if request.bodies is not None:
-        count = 1 if request.cycle else demand.count(scenario.name, party, phase.workers)
+        count = 1 if request.cycle else demand.count(scenario.name, party, phase.workers, seconds)
         try:
             body_file = request.bodies(count)
-        except Exception as error:  # noqa: BLE001 - reported, the run goes on
+        except Exception as error:  # reported, the run goes on
             return LoadResult(**where, failure=f"preparing inputs failed: {error}"[:300])
     result = run_wrk(
         scenario.name,
         phase.urls[party] + request.path,
         party=party,
         connections=connections,
-        seconds=demand.seconds,
+        seconds=seconds,
         workers=phase.workers,
         round_number=round_number,
         bodies=body_file,
         authorization=request.authorization,
         cycle=request.cycle,
     )
-    demand.observe(result)
+    if round_number > 0:
+        demand.observe(result)
     return result
 
 
@@ -114,6 +120,19 @@ def measure(
     demand: Demand,
     report: Callable[[LoadResult], None],
 ) -> list[LoadResult]:
+    for party, request in scenario.requests.items():
+        if party in phase.urls:
+            warm_up = _one(
+                scenario,
+                party,
+                request,
+                phase=phase,
+                connections=CONNECTIONS[0],
+                round_number=0,
+                demand=demand,
+            )
+            if warm_up.failure:
+                report(warm_up)
     results: list[LoadResult] = []
     for round_number in range(1, rounds + 1):
         for party, request in scenario.requests.items():
@@ -135,9 +154,7 @@ def measure(
 
 
 def progress_line(result: LoadResult) -> str:
-    head = (
-        f"  {result.scenario:<25} {result.party:<8} r{result.round} c={result.connections:<3}"
-    )
+    head = f"  {result.scenario:<25} {result.party:<8} r{result.round} c={result.connections:<3}"
     if result.failure:
         return f"{head} FAILED: {result.failure}"
     p99 = f"{result.p99_ms:7.2f}" if result.p99_ms is not None else "    n/a"

@@ -15,10 +15,9 @@ from urllib.parse import urlencode
 
 from bench import checks, peer_app, seed
 from bench.checks import Check
+from bridge.wire import GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN
 
 BRIDGE, PEER, BASELINE = "bridge", "peer", "baseline"
-TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
-ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
 API = "https://api.bench.test/"
 
 TOKEN_REUSE_SECONDS = 120
@@ -94,9 +93,9 @@ def build(inputs: Inputs) -> list[Scenario]:
 
     def exchange(extra: dict[str, str]) -> Callable[[str], dict[str, str]]:
         return lambda token: {
-            "grant_type": TOKEN_EXCHANGE,
+            "grant_type": GRANT_TOKEN_EXCHANGE,
             "subject_token": token,
-            "subject_token_type": ACCESS_TOKEN_TYPE,
+            "subject_token_type": TOKEN_TYPE_ACCESS_TOKEN,
             **extra,
         }
 

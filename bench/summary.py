@@ -92,9 +92,7 @@ class Row:
 
     @property
     def baseline_verdict(self) -> str:
-        return verdict(
-            self.vs_baseline.median if self.vs_baseline else None, self.baseline_target
-        )
+        return verdict(self.vs_baseline.median if self.vs_baseline else None, self.baseline_target)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -130,7 +128,11 @@ def row(
     parties = list(scenario.requests)
     rps = {
         p: _median(
-            [r.requests_per_second for r in mine if r.party == p and r.connections == 64 and clean(r)]
+            [
+                r.requests_per_second
+                for r in mine
+                if r.party == p and r.connections == THROUGHPUT and clean(r)
+            ]
         )
         for p in parties
     }

@@ -51,9 +51,7 @@ def scaling_table(scaling: list[Scaling]) -> str:
         "|---|---|---|---|",
     ]
     for s in scaling:
-        lines.append(
-            f"| {s.scenario} | ×{_num(s.bridge, 2)} | ×{_num(s.peer, 2)} | {s.verdict} |"
-        )
+        lines.append(f"| {s.scenario} | ×{_num(s.bridge, 2)} | ×{_num(s.peer, 2)} | {s.verdict} |")
     return "\n".join(lines)
 
 
@@ -93,8 +91,8 @@ def login_text(extra: dict[str, Any]) -> str:
                 + ", ".join(f"{name} {ms}" for name, ms in cpu.items())
                 + f" (all: {round(sum(cpu.values()), 1)})"
             )
-        if login.get("error"):
-            lines.append(f"Login flow failed: {login['error']}")
+    if extra.get("login_flow_error"):
+        lines.append(f"Whole login flow failed: {extra['login_flow_error']}")
     memory = extra.get("redis_per_live_session")
     if memory:
         lines.append(

@@ -24,9 +24,7 @@ LUA = Path(__file__).resolve().parent / "wrk" / "bodies.lua"
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 _LATENCY = re.compile(r"([\d.]+)(us|ms|s|m|h)")
 _PERCENTILE = re.compile(r"^\s+(50|90|99)%\s+(\S+)\s*$", re.MULTILINE)
-_SOCKET_ERRORS = re.compile(
-    r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"
-)
+_SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 _ERROR_FIELDS = ("connect_errors", "read_errors", "write_errors", "timeouts")
 
 
