@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from bench import checks
 from bench.scenarios import Request, Scenario
@@ -80,7 +81,7 @@ def _one(
     round_number: int,
     demand: Demand,
 ) -> LoadResult:
-    where = {
+    where: dict[str, Any] = {
         "scenario": scenario.name,
         "party": party,
         "connections": connections,

@@ -49,7 +49,7 @@ class LoadResult:
 
     @property
     def errors(self) -> int:
-        return self.non_2xx + sum(getattr(self, name) for name in _ERROR_FIELDS)
+        return self.non_2xx + sum(int(getattr(self, name)) for name in _ERROR_FIELDS)
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "errors": self.errors}

@@ -20,10 +20,14 @@ const ACCOUNT = {
   phone_number: '+85291234567',
 };
 
-export function newSigningKey() {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = privateKey.export({ format: 'jwk' });
-  return { keys: [{ ...jwk, alg: 'ES256', use: 'sig', kid: 'peer-es256' }] };
+// Two P-256 keys, as the bridge publishes its current and next signing key; the
+// provider signs with the first.
+export function newJwks() {
+  const keys = ['peer-es256-current', 'peer-es256-next'].map((kid) => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    return { ...privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid };
+  });
+  return { keys };
 }
 
 export function configuration(jwks) {

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import Provider from 'oidc-provider';
 
 import {
-  CLIENT_ID, REDIRECT_URI, RESOURCE, SUBJECT, configuration, newSigningKey,
+  CLIENT_ID, REDIRECT_URI, RESOURCE, SUBJECT, configuration, newJwks,
 } from './config.js';
 import { connect, disconnect } from './redis_adapter.js';
 
@@ -22,7 +22,7 @@ const count = Number(countText);
 // Many writes in flight at once: let ioredis pack them into fewer round trips.
 connect(process.env.PEER_REDIS_URL || 'redis://127.0.0.1:6379/0', { enableAutoPipelining: true });
 // Seeding signs nothing: any ES256 key lets the provider accept the client's metadata.
-const provider = new Provider('http://127.0.0.1', configuration(newSigningKey()));
+const provider = new Provider('http://127.0.0.1', configuration(newJwks()));
 const client = await provider.Client.find(CLIENT_ID);
 const now = Math.floor(Date.now() / 1000);
 

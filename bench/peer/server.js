@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 
 import Provider from 'oidc-provider';
 
-import { configuration, newSigningKey } from './config.js';
+import { configuration, newJwks } from './config.js';
 import { connect } from './redis_adapter.js';
 
 const port = Number(process.env.PEER_PORT || 9000);
@@ -21,7 +21,7 @@ function signingKey() {
   if (process.env.PEER_JWKS_FILE) {
     return JSON.parse(readFileSync(process.env.PEER_JWKS_FILE, 'utf8'));
   }
-  return newSigningKey();
+  return newJwks();
 }
 
 function serve(jwks) {
