@@ -1,6 +1,6 @@
 """Which kind of CPython build runs this: an optimised one (profile-guided and
-link-time optimised, ~10-25 % faster on the bridge's pure-Python work) or a plain
-source build such as pyenv's default. `scripts/setup` runs this file with each
+link-time optimised; 10-25 % faster on pure-Python code in a micro-benchmark here) or
+a plain source build such as pyenv's default. `scripts/setup` runs this file with each
 candidate interpreter to choose the one for .venv; the harness records it with every run.
 
 Standard library only: it runs before any virtual environment exists.
