@@ -44,11 +44,11 @@ def describe() -> dict[str, object]:
     package = _distribution_package(executable)
     if "--enable-optimizations" in flags:
         lto = " + LTO" if "--with-lto" in flags else ""
-        build, optimised = f"built with --enable-optimizations (PGO{lto})", True
+        build, optimised = f"built with --enable-optimizations, PGO{lto}", True
     elif package is not None:
-        build, optimised = f"Debian/Ubuntu package {package} (PGO + LTO)", True
+        build, optimised = f"Debian/Ubuntu package {package}, PGO + LTO", True
     else:
-        build, optimised = "plain source build (no PGO/LTO)", False
+        build, optimised = "plain source build, no PGO or LTO", False
     return {
         "python": platform.python_version(),
         "executable": executable,

@@ -49,17 +49,18 @@ def install() -> str:
     npm = shutil.which("npm")
     if npm is None:
         raise PeerUnavailable("npm is not installed")
-    done = subprocess.run(  # noqa: S603 - npm ci in our own directory
-        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=APP,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    if done.returncode != 0:
-        raise PeerUnavailable(f"npm ci failed: {(done.stderr or done.stdout).strip()[-500:]}")
+    status, output = _run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], 600)
+    if status != 0:
+        raise PeerUnavailable(f"npm ci failed: {output}")
     return "peer: installed npm packages (npm ci)"
+
+
+def _run(command: list[str], timeout: float, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run a command in bench/peer: its status and the end of what it said."""
+    done = subprocess.run(  # noqa: S603 - node and npm on our own scripts
+        command, cwd=APP, env=env, capture_output=True, text=True, check=False, timeout=timeout
+    )
+    return done.returncode, (done.stderr or done.stdout).strip()[-500:]
 
 
 def server_command() -> list[str]:
@@ -78,16 +79,10 @@ def environment(port: int, workers: int, redis_url: str) -> dict[str, str]:
 
 def seed(kind: str, count: int, out: Path, redis_url: str) -> Path:
     """Write `count` request bodies of `kind` (codes, refresh, access) into `out`."""
-    done = subprocess.run(  # noqa: S603 - node running our seed script
-        [node(), str(APP / "seed.js"), kind, str(count), str(out)],
-        env={**os.environ, "PEER_REDIS_URL": redis_url, "NODE_ENV": "production"},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"peer seed {kind}: {done.stderr.strip()[-500:]}")
+    env = {**os.environ, "PEER_REDIS_URL": redis_url, "NODE_ENV": "production"}
+    status, output = _run([node(), str(APP / "seed.js"), kind, str(count), str(out)], 300, env)
+    if status != 0:
+        raise RuntimeError(f"peer seed {kind}: {output}")
     return out
 
 
