@@ -2,11 +2,11 @@
 bridge → mock iAM Smart (approve) → bridge consent (allow) → Guangdong (token, userinfo,
 binding on the first visit) until their Guangdong profile page shows.
 
-Two drivers do the same requests: `node` (bench/login_driver.mjs, node's http client,
-~1 ms of CPU per login) and `python` (httpx here, ~10 ms per login, as much as the
-bridge spends; `python-uvloop` runs it on uvloop). On two cores the driver's CPU is
-taken from the servers', so the lean one is the default; each driver's own CPU time is
-read from /proc and reported so the reader can discount it.
+Two drivers do the same requests: `node` (bench/login_driver.mjs, node's http client)
+and `python` (httpx, here), which spends four times the CPU per login, more than the
+bridge itself (on uvloop it was no better). On two cores the driver's CPU is taken
+from the servers', so the lean one is the default; each driver's own CPU time is read
+from /proc and reported so the reader can discount it.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ async def login(client: httpx.AsyncClient, guangdong: str, persona: str) -> None
     await client.get(f"{guangdong}/logout")
 
 
-DRIVERS = ("node", "python", "python-uvloop")
+DRIVERS = ("node", "python")
 NODE_DRIVER = Path(__file__).resolve().parent / "login_driver.mjs"
 
 
@@ -134,7 +134,7 @@ async def _resident(
                 failures.append(str(exc)[:200])
 
 
-def _python(guangdong: str, concurrency: int, seconds: float, *, uvloop: bool) -> LoginResult:
+def _python(guangdong: str, concurrency: int, seconds: float) -> LoginResult:
     latencies: list[float] = []
     failures: list[str] = []
     names = list(PERSONAS)
@@ -151,15 +151,9 @@ def _python(guangdong: str, concurrency: int, seconds: float, *, uvloop: bool) -
         )
         return time.monotonic() - started
 
-    if uvloop:
-        import uvloop as loop_module
-
-        elapsed = loop_module.run(main())
-    else:
-        elapsed = asyncio.run(main())
+    elapsed = asyncio.run(main())
     cpu = own_cpu_seconds(os.getpid()) - cpu_before
-    driver = "python-uvloop" if uvloop else "python"
-    return _result(driver, concurrency, elapsed, latencies, failures, cpu)
+    return _result("python", concurrency, elapsed, latencies, failures, cpu)
 
 
 def _node(guangdong: str, concurrency: int, seconds: float) -> LoginResult:
@@ -195,4 +189,4 @@ def _node(guangdong: str, concurrency: int, seconds: float) -> LoginResult:
 def run_logins(guangdong: str, *, concurrency: int, seconds: float, driver: str) -> LoginResult:
     if driver == "node":
         return _node(guangdong, concurrency, seconds)
-    return _python(guangdong, concurrency, seconds, uvloop=driver == "python-uvloop")
+    return _python(guangdong, concurrency, seconds)
