@@ -162,7 +162,12 @@ def row(
         peer_target=scenario.peer_target,
         vs_baseline=ratio(_per_round(mine, BRIDGE, BASELINE)) if BASELINE in parties else None,
         baseline_target=scenario.baseline_target,
-        errors={p: error_text(r for r in mine if r.party == p) for p in parties},
+        errors={
+            p: error_text(r for r in mine if r.party == p)
+            if any(r.party == p for r in mine)
+            else "–"
+            for p in parties
+        },
         problems=listed,
     )
 
