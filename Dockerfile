@@ -1,4 +1,7 @@
 # One image for the bridge and both mock identity providers.
+# The official python images build CPython with --enable-optimizations --with-lto (PGO
+# and LTO), which runs pure-Python code 10-25 % faster than a plain source build: keep
+# to them (or another optimised build) when changing the base image.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1

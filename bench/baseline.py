@@ -58,9 +58,10 @@ class Es256:
         return claims
 
 
-def load_key() -> ec.EllipticCurvePrivateKey:
+def load_key(path: Path | None = None) -> ec.EllipticCurvePrivateKey:
     """The key the harness signs subject tokens with (a PEM file it wrote)."""
-    key = serialization.load_pem_private_key(Path(os.environ["BENCH_KEY_PEM"]).read_bytes(), None)
+    pem = (path or Path(os.environ["BENCH_KEY_PEM"])).read_bytes()
+    key = serialization.load_pem_private_key(pem, None)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise TypeError("BENCH_KEY_PEM must hold a P-256 private key")
     return key

@@ -33,3 +33,9 @@ def cpu_seconds(root: int) -> float:
         total += used.get(pid, 0.0)
         frontier.extend(child for child, parent in parents.items() if parent == pid)
     return total
+
+
+def own_cpu_seconds(pid: int) -> float:
+    """Used so far by `pid` alone (its children are servers with their own figures)."""
+    stat = _stat(pid)
+    return stat[1] if stat else 0.0

@@ -1,6 +1,7 @@
 """The servers under test, each a real process as in production: the bridge through
 `bridge serve --workers N`, the mocks through their own commands, the baseline through
-uvicorn. All on loopback, all against the harness's private redis-server."""
+uvicorn, the peer through node. All on loopback, all against the harness's private
+redis-server."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
+
+from bench import peer_app
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,11 +37,11 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 3
 
 @contextmanager
 def running(
-    command: list[str], env: Mapping[str, str], health_url: str
+    name: str, command: list[str], env: Mapping[str, str], health_url: str
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start a server whose logs go to a file (a pipe nobody reads would block it)."""
     log_dir = Path(env.get("BENCH_LOG_DIR", tempfile.gettempdir()))
-    log_path = log_dir / f"{command[2].replace('.', '-')}-{time.time_ns()}.log"
+    log_path = log_dir / f"{name}-{time.time_ns()}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
             command, env={**os.environ, **env}, cwd=REPO, stdout=log, stderr=log
@@ -76,14 +79,14 @@ def bridge(
         "--workers",
         str(workers),
     ]
-    return running(command, env, f"http://127.0.0.1:{port}/healthz")
+    return running(f"bridge-w{workers}", command, env, f"http://127.0.0.1:{port}/healthz")
 
 
 def mock(
     module: str, port: int, env: Mapping[str, str]
 ) -> AbstractContextManager[subprocess.Popen[bytes]]:
     command = [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", str(port)]
-    return running(command, env, f"http://127.0.0.1:{port}/healthz")
+    return running(module.rsplit(".", 1)[-1], command, env, f"http://127.0.0.1:{port}/healthz")
 
 
 def baseline(
@@ -105,4 +108,13 @@ def baseline(
         "warning",
         "--no-access-log",
     ]
-    return running(command, env, f"http://127.0.0.1:{port}/healthz")
+    return running(f"baseline-w{workers}", command, env, f"http://127.0.0.1:{port}/healthz")
+
+
+def peer(
+    port: int, workers: int, env: Mapping[str, str]
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """node-oidc-provider (bench/peer/server.js): `env` is peer_app.environment(...)."""
+    return running(
+        f"peer-w{workers}", peer_app.server_command(), env, f"http://127.0.0.1:{port}/healthz"
+    )
