@@ -175,7 +175,7 @@ def build_core(
     config, loaded_keys = _load_everything(settings, os.environ if env is None else env)
     if backend is None:
         backend = (
-            RedisBackend.from_url(settings.redis_url)
+            RedisBackend.from_url(settings.redis_url, settings.redis_options())
             if settings.redis_url
             else MemoryBackend(clock)
         )
