@@ -40,7 +40,9 @@ from redis.exceptions import LockError
 from bridge.store.backend import Conflict, LogEntry, Op, Swap
 from bridge.store.redis_client import (
     AnyRedis,
+    RedisConnection,
     RedisOptions,
+    Script,
     redis_client,
     unavailable_as_store_error,
 )
@@ -130,11 +132,14 @@ class RedisBackend:
     """Every method raises `StoreUnavailable` when Redis cannot be reached in the retry
     budget (`unavailable_as_store_error`)."""
 
-    def __init__(self, client: AnyRedis) -> None:
-        self._redis = client
-        self._compare_and_set = client.register_script(_COMPARE_AND_SET)
-        self._set_add = client.register_script(_SET_ADD)
-        self._increment = client.register_script(_INCREMENT)
+    def __init__(self, client: AnyRedis | RedisConnection) -> None:
+        self._connection = (
+            client if isinstance(client, RedisConnection) else RedisConnection(client)
+        )
+        self._redis = client = self._connection.client
+        self._compare_and_set = Script(client, _COMPARE_AND_SET)
+        self._set_add = Script(client, _SET_ADD)
+        self._increment = Script(client, _INCREMENT)
 
     @classmethod
     def from_url(cls, url: str, options: RedisOptions | None = None) -> RedisBackend:
@@ -230,7 +235,7 @@ class RedisBackend:
             return False
 
     async def aclose(self) -> None:
-        await self._redis.aclose()
+        await self._connection.aclose()
 
 
 class RedisAppendLog:
@@ -241,7 +246,7 @@ class RedisAppendLog:
     def __init__(self, client: AnyRedis, key: str) -> None:
         self._redis = client
         self._key = key
-        self._append = client.register_script(_APPEND)
+        self._append = Script(client, _APPEND)
 
     @unavailable_as_store_error
     async def append_many(

@@ -31,7 +31,7 @@ import redis.asyncio as aioredis
 from redis import exceptions as rex
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel
+from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
 from redis.backoff import ExponentialWithJitterBackoff
 
 from bridge.errors import StoreUnavailable
@@ -53,6 +53,12 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+def _no_replicas(exc: BaseException) -> bool:
+    """A primary configured with `min-replicas-to-write` that has no replica in sync
+    refuses writes (the command did not run)."""
+    return isinstance(exc, rex.ResponseError) and "NOREPLICAS" in str(exc)
+
+
 def unavailable_as_store_error(
     func: Callable[P, Coroutine[Any, Any, T]],
 ) -> Callable[P, Coroutine[Any, Any, T]]:
@@ -64,8 +70,43 @@ def unavailable_as_store_error(
             return await func(*args, **kwargs)
         except UNAVAILABLE as exc:
             raise StoreUnavailable(f"redis: {type(exc).__name__}: {exc}") from exc
+        except rex.ResponseError as exc:
+            if _no_replicas(exc):
+                raise StoreUnavailable(f"redis: {exc}") from exc
+            raise
 
     return wrapper
+
+
+class PrimaryConnection(SentinelManagedConnection):
+    """A connection to the Sentinel-managed primary that also treats NOREPLICAS as the
+    sign of a failover: after `SENTINEL FAILOVER` the old primary goes on answering as
+    a primary until the sentinels demote it (up to 10 s: their INFO period), and with
+    `min-replicas-to-write 1` it refuses every write meanwhile, having lost its replica.
+    Disconnecting makes the retry ask the sentinels again, so writes go to the new
+    primary at once instead of to the old one (whose writes would be lost, and where a
+    used code could still be found unused)."""
+
+    async def read_response(
+        self,
+        disable_decoding: bool = False,
+        timeout: float | None = None,
+        *,
+        disconnect_on_error: Any = True,  # typed differently by redis-py's own classes
+        push_request: bool | None = False,
+    ) -> Any:
+        try:
+            return await super().read_response(
+                disable_decoding=disable_decoding,
+                timeout=timeout,
+                disconnect_on_error=disconnect_on_error,
+                push_request=push_request,
+            )
+        except rex.ResponseError as exc:
+            if not _no_replicas(exc):
+                raise
+            await self.disconnect()
+            raise rex.ConnectionError("the primary has no replica in sync") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +188,44 @@ def parse_redis_url(url: str) -> RedisTarget:
     )
 
 
-def redis_client(url: str, options: RedisOptions | None = None) -> AnyRedis:
+class Script:
+    """A Lua script, every key it touches in KEYS[] (Cluster routes it by them).
+
+    On a single node or Sentinel it runs by its SHA-1 (EVALSHA, loaded on first
+    NOSCRIPT). On a Cluster it is sent whole (EVAL) every time: with EVALSHA, concurrent
+    first calls on a node without the script (a fresh node, or a replica just promoted
+    whose script cache is empty) all meet NOSCRIPT at once, and redis-py 8.1's async
+    Cluster client then sends on a connection another task is closing. The scripts are
+    a few hundred bytes; Redis caches them by digest either way."""
+
+    def __init__(self, client: AnyRedis, text: str) -> None:
+        self._client = client
+        self._text = text
+        self._registered = (
+            None if isinstance(client, RedisCluster) else client.register_script(text)
+        )
+
+    async def __call__(self, *, keys: list[str], args: list[Any]) -> Any:
+        if self._registered is not None:
+            return await self._registered(keys=keys, args=args)
+        return await self._client.eval(self._text, len(keys), *keys, *args)
+
+
+@dataclass(frozen=True, slots=True)
+class RedisConnection:
+    """The client the stores use, and for Sentinel the sentinels' own clients, which
+    must be closed with it."""
+
+    client: AnyRedis
+    sentinels: tuple[aioredis.Redis, ...] = ()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        for sentinel in self.sentinels:
+            await sentinel.aclose()
+
+
+def redis_client(url: str, options: RedisOptions | None = None) -> RedisConnection:
     """A client for the topology `url` names, built once and reused (a Sentinel's
     `master_for` makes a new pool on every call)."""
     o = options or RedisOptions()
@@ -156,7 +234,7 @@ def redis_client(url: str, options: RedisOptions | None = None) -> AnyRedis:
     # of bridge.store.redis): a retry meets the failed-over primary.
     retry_on: list[type[Exception]] = [rex.ConnectionError, rex.TimeoutError, rex.ReadOnlyError]
     if target.topology == "single":
-        return aioredis.Redis.from_url(
+        single = aioredis.Redis.from_url(
             url,
             socket_timeout=o.socket_timeout,
             socket_connect_timeout=o.connect_timeout,
@@ -164,8 +242,9 @@ def redis_client(url: str, options: RedisOptions | None = None) -> AnyRedis:
             retry_on_error=retry_on,
             health_check_interval=30,
         )
+        return RedisConnection(single)
     if target.topology == "cluster":
-        return RedisCluster(
+        cluster = RedisCluster(
             startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
             username=target.username,
             password=target.password,
@@ -175,6 +254,7 @@ def redis_client(url: str, options: RedisOptions | None = None) -> AnyRedis:
             retry=o.retry(),
             retry_on_error=retry_on,
         )
+        return RedisConnection(cluster)
     sentinel = Sentinel(  # type: ignore[no-untyped-call]
         list(target.nodes),
         sentinel_kwargs={
@@ -195,5 +275,6 @@ def redis_client(url: str, options: RedisOptions | None = None) -> AnyRedis:
         password=target.password,
         ssl=target.tls,
         health_check_interval=30,
+        connection_class=PrimaryConnection,
     )
-    return client
+    return RedisConnection(client, tuple(sentinel.sentinels))

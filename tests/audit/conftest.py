@@ -1,32 +1,30 @@
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-import redis.asyncio as aioredis
 
-from bridge.audit.log import AuditLog, MemoryAuditLog, RedisAuditLog
+from bridge.audit.log import STREAM_KEY, AuditLog, ChainLog, MemoryAuditLog
+from bridge.store.redis import RedisBackend
+from tests.store.conftest import topology_url
 
 LogFactory = Callable[[], AuditLog]
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def new_log(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[LogFactory]:
+@pytest.fixture(params=["memory", "redis", "sentinel", "cluster"])
+async def new_log(request: pytest.FixtureRequest) -> AsyncIterator[LogFactory]:
     """Makes handles on ONE audit log, as separate bridge instances would have: for
-    Redis each handle has its own connection, all on the same stream."""
-    key = f"test:audit:{uuid.uuid4().hex}"
+    Redis each handle has its own client, all on the same stream."""
     shared = MemoryAuditLog()
-    clients: list[aioredis.Redis] = []
+    url = "" if request.param == "memory" else topology_url(request, request.param)
+    backends: list[RedisBackend] = []
 
     def make() -> AuditLog:
         if request.param == "memory":
             return shared
-        client = aioredis.Redis.from_url(redis_url)
-        clients.append(client)
-        return RedisAuditLog(client, key)
+        backends.append(RedisBackend.from_url(url))
+        return ChainLog(backends[-1].append_log(STREAM_KEY))
 
     yield make
-    for client in clients:
-        await client.delete(key)
-        await client.aclose()
+    for backend in backends:
+        await backend.aclose()
