@@ -32,6 +32,7 @@ never be lost, belong in PostgreSQL (`BRIDGE_DATABASE_URL`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
@@ -46,6 +47,10 @@ from bridge.store.redis_client import (
     redis_client,
     unavailable_as_store_error,
 )
+
+
+PING_TIMEOUT = 1.0
+"""Seconds `/readyz` waits for Redis."""
 
 
 def _ms(ttl: float) -> int:
@@ -229,8 +234,11 @@ class RedisBackend:
         return RedisLock(self._redis, name, ttl)
 
     async def ping(self) -> bool:
+        # Readiness must say "not ready" while a failover lasts, not wait it out through
+        # the retry budget as a request does.
         try:
-            return bool(await self._redis.ping())
+            async with asyncio.timeout(PING_TIMEOUT):
+                return bool(await self._redis.ping())
         except Exception:  # readiness reports any failure as "not ready"
             return False
 

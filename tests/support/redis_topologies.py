@@ -205,7 +205,7 @@ class SentinelTopology:
         for node in self.data:  # replicas in sync with nothing left half-copied
             if node.port != self.primary_port():
                 wait_until(
-                    lambda n=node: n.client().info("replication")["master_link_status"] == "up",
+                    lambda n=node: n.client().info("replication").get("master_link_status") == "up",
                     timeout,
                     "the replica linked",
                 )
