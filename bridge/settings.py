@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     redis_retry_backoff_cap: float = Field(
         1.0, gt=0, description="Longest wait between two retries, seconds."
     )
+    database_url: str | None = Field(
+        None,
+        description="postgresql://user:password@host:port/db for the records that must "
+        "outlive Redis: the audit trail and remembered consents (`bridge db upgrade` "
+        "creates the schema). Unset: they live in the store of BRIDGE_REDIS_URL (or memory).",
+    )
     clients_file: Path = Field(Path("config/clients.yaml"), description="Registered clients.")
     upstreams_file: Path = Field(
         Path("config/upstreams.yaml"), description="Upstream identity providers."

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.postgres_server import INSTALL_HINT as POSTGRES_HINT
+from tests.support.postgres_server import find_bindir, fresh_database, private_postgres
 from tests.support.redis_server import INSTALL_HINT, find_redis_server, private_redis
 from tests.support.redis_topologies import INSTALL_HINT as SENTINEL_HINT
 from tests.support.redis_topologies import (
@@ -54,3 +56,19 @@ def cluster_redis() -> Iterator[ClusterTopology]:
         pytest.fail("redis-cli is needed to create a Cluster (Debian: redis-tools)")
     with cluster_topology(_redis_server(), cli) as topology:
         yield topology
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A PostgreSQL cluster started for this session; the URL of its migrated template."""
+    bindir = find_bindir()
+    if bindir is None or not (bindir / "postgres").exists():
+        pytest.fail(POSTGRES_HINT, pytrace=False)
+    with private_postgres(bindir) as template:
+        yield template
+
+
+@pytest.fixture
+def database_url(postgres_template: str) -> str:
+    """A database of this test's own, at the current schema."""
+    return fresh_database(postgres_template)

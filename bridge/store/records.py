@@ -28,7 +28,7 @@ from bridge.store.sealing import Sealer
 
 if TYPE_CHECKING:  # built in Stores.build; they import this module's helpers
     from bridge.store.accounts import AccountStore
-    from bridge.store.consents import RememberedConsents
+    from bridge.store.consents import ConsentStore
     from bridge.store.refresh_tokens import RefreshTokens
     from bridge.store.revoked_tokens import RevokedTokens
 
@@ -215,7 +215,7 @@ class Stores:
     replay: ReplayCache
     refresh_tokens: RefreshTokens
     revoked: RevokedTokens
-    consents: RememberedConsents
+    consents: ConsentStore
     accounts: AccountStore
     access_tokens: AccessTokenStatus
 

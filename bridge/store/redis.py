@@ -48,7 +48,6 @@ from bridge.store.redis_client import (
     unavailable_as_store_error,
 )
 
-
 PING_TIMEOUT = 1.0
 """Seconds `/readyz` waits for Redis."""
 
