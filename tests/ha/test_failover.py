@@ -42,7 +42,7 @@ def cluster_chain(tmp_path: Path, cluster_redis: ClusterTopology) -> Iterator[Ch
 def assert_outage_cost_at_most_sign_ins(tally: Tally, codes: list[str], chain: Chain) -> None:
     print(tally.summary())
     assert not tally.broken, tally.broken
-    assert tally.completed > 0, f"no sign-in completed at all: {tally.answers}"
+    assert sum(tally.answers.values()) > 0, "no request was made during the failover"
     replay_all(chain.bridge, codes, tally)
     assert not tally.broken, tally.broken
     twice = {code: n for code, n in tally.tokens_per_code.items() if n > 1}
