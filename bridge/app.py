@@ -20,7 +20,7 @@ from bridge.clock import Clock
 from bridge.core import Core, build_core
 from bridge.http.answers import CookiePolicy
 from bridge.http.api import ApiEndpoints
-from bridge.http.errors import install_error_handlers, render_error
+from bridge.http.errors import install_error_handlers, render_error, unhandled_error
 from bridge.http.middleware import RequestContextMiddleware
 from bridge.http.pages import Pages
 from bridge.http.routes.consents import consents_routes
@@ -97,7 +97,9 @@ def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
     app.add_middleware(ApiEndpoints, oauth=core.oauth)  # token, introspect, revoke, userinfo
     app.add_middleware(
         RequestContextMiddleware,
-        on_error=lambda request, error: render_error(request, error, pages, settings.issuer),
+        on_error=lambda request, exc: render_error(
+            request, unhandled_error(exc), pages, settings.issuer
+        ),
     )
     return app
 

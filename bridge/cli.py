@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bridge.commands import audit, claims, clients, config, keys, run
+from bridge.commands import audit, claims, clients, config, db, keys, run
 
 app = typer.Typer(
     help="GBA identity bridge: iAM Smart ⇄ Guangdong, OpenID Connect.",
@@ -18,6 +18,7 @@ app.add_typer(config.app, name="config")
 app.add_typer(keys.app, name="keys")
 app.add_typer(claims.app, name="claims")
 app.add_typer(audit.app, name="audit")
+app.add_typer(db.app, name="db")
 
 
 def main() -> None:

@@ -22,6 +22,8 @@ from bridge.claims.directions import Directions
 from bridge.clock import Clock, SystemClock
 from bridge.configuration import Configuration, load_configuration
 from bridge.consent.memory import ConsentMemory
+from bridge.durable.database import Database
+from bridge.durable.wiring import durable_records
 from bridge.errors import ConfigError
 from bridge.metrics import BridgeMetrics
 from bridge.oauth import OAuthServices, build_oauth
@@ -76,6 +78,8 @@ class Core:
     discovery: dict[str, Any]
     http: httpx.AsyncClient
     owns_http: bool
+    database: Database | None = None
+    """PostgreSQL, when durable records live there (`BRIDGE_DATABASE_URL`)."""
 
     async def aclose(self) -> None:
         for connector in self.connectors.values():
@@ -83,6 +87,8 @@ class Core:
         if self.owns_http:
             await self.http.aclose()
         await self.backend.aclose()
+        if self.database is not None:
+            await self.database.aclose()
 
 
 def _load_everything(
@@ -175,16 +181,20 @@ def build_core(
     config, loaded_keys = _load_everything(settings, os.environ if env is None else env)
     if backend is None:
         backend = (
-            RedisBackend.from_url(settings.redis_url)
+            RedisBackend.from_url(settings.redis_url, settings.redis_options())
             if settings.redis_url
             else MemoryBackend(clock)
         )
-    stores = Stores.build(backend, Sealer(settings.store_key.get_secret_value()), clock)
+    sealer = Sealer(settings.store_key.get_secret_value())
+    durable = durable_records(
+        settings.database_url, Stores.build(backend, sealer, clock), sealer, clock
+    )
+    stores = durable.stores
     owns_http = http is None
     http = http or httpx.AsyncClient(timeout=settings.upstream_timeout)
     connectors = build_connectors(config.upstreams, http=http, clock=clock)
     directions = Directions(config.rules)
-    audit = audit or default_trail(backend, clock, config.clients)
+    audit = audit or default_trail(backend, clock, config.clients, log=durable.audit_log)
     metrics = BridgeMetrics()
     key_ring = KeyRing(
         loaded_keys,
@@ -231,4 +241,5 @@ def build_core(
         discovery=discovery,
         http=http,
         owns_http=owns_http,
+        database=durable.database,
     )

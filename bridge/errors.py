@@ -25,6 +25,7 @@
         ├── UpstreamError               an identity provider failed or the resident stopped
         ├── SigningKeyError
         └── StoreError
+            └── StoreUnavailable        the store did not answer: 503 + Retry-After
 
 An `OAuthError` has a public `description` (ASCII, as RFC 6749 §5.2 requires) and a
 private `detail` that only reaches the log. `redirect_uri` is set only after it has been
@@ -49,6 +50,8 @@ class OAuthError(Exception):
     error: str = "invalid_request"
     status_code: int = 400
     default_description: str = ""
+    retry_after: int | None = None
+    """Seconds for a `Retry-After` header (a 503 for a dependency that is down)."""
 
     def __init__(
         self,
@@ -249,3 +252,13 @@ class SigningKeyError(BridgeError):
 
 class StoreError(BridgeError):
     pass
+
+
+class StoreUnavailable(StoreError):
+    """A store could not be reached or did not answer in time (a failover, a restart, a
+    lost network): answered as 503 / `temporarily_unavailable` with `Retry-After`, never
+    as a 500. Raised at the store boundary from the drivers' connection and timeout
+    errors, so nothing above it needs to know which driver it was."""
+
+    retry_after: int = 5
+    """Seconds a client should wait: about one Sentinel failover (README, Redis)."""

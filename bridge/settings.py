@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bridge.signing.keys import Algorithm
+from bridge.store.redis_client import RedisOptions, parse_redis_url
 
 DEV_MARKER = "dev-only-"
 
@@ -35,8 +36,29 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         None,
-        description="redis:// or rediss:// URL. Unset: the in-process memory store "
-        "(one instance only; development only).",
+        description="redis:// or rediss:// (one node), redis+sentinel://host:port,host:port"
+        "/service_name/db (Sentinel) or redis+cluster://host:port,host:port (Cluster). Unset: "
+        "the in-process memory store (one instance only; development only).",
+    )
+    redis_connect_timeout: float = Field(
+        2.0, gt=0, description="Seconds to open a connection to a Redis node."
+    )
+    redis_socket_timeout: float = Field(2.0, gt=0, description="Seconds to wait for a reply.")
+    redis_retries: int = Field(
+        10,
+        ge=0,
+        description="Times a command is re-sent after a connection error, with backoff from "
+        "50 ms doubling to BRIDGE_REDIS_RETRY_BACKOFF_CAP: the default rides out a Sentinel "
+        "failover of about 7 s; longer outages answer 503.",
+    )
+    redis_retry_backoff_cap: float = Field(
+        1.0, gt=0, description="Longest wait between two retries, seconds."
+    )
+    database_url: str | None = Field(
+        None,
+        description="postgresql://user:password@host:port/db for the records that must "
+        "outlive Redis: the audit trail and remembered consents (`bridge db upgrade` "
+        "creates the schema). Unset: they live in the store of BRIDGE_REDIS_URL (or memory).",
     )
     clients_file: Path = Field(Path("config/clients.yaml"), description="Registered clients.")
     upstreams_file: Path = Field(
@@ -152,6 +174,21 @@ class Settings(BaseSettings):
     upstream_timeout: float = Field(10.0, gt=0, description="Back-channel call timeout, s.")
     log_level: str = Field("INFO", description="Log level.")
     log_format: Literal["json", "console"] = Field("json", description="Log line format.")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_names_a_topology(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_redis_url(value)  # ValueError says what is wrong
+        return value
+
+    def redis_options(self) -> RedisOptions:
+        return RedisOptions(
+            connect_timeout=self.redis_connect_timeout,
+            socket_timeout=self.redis_socket_timeout,
+            retries=self.redis_retries,
+            backoff_cap=self.redis_retry_backoff_cap,
+        )
 
     @field_validator("issuer")
     @classmethod

@@ -1,11 +1,21 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 
 import pytest
 
+from tests.support.postgres_server import INSTALL_HINT as POSTGRES_HINT
+from tests.support.postgres_server import find_bindir, fresh_database, private_postgres
 from tests.support.redis_server import INSTALL_HINT, find_redis_server, private_redis
+from tests.support.redis_topologies import INSTALL_HINT as SENTINEL_HINT
+from tests.support.redis_topologies import (
+    ClusterTopology,
+    SentinelTopology,
+    cluster_topology,
+    sentinel_topology,
+)
 
 # Fixtures shared by the token-exchange test modules (`xc`: one exchange chain per module).
 pytest_plugins = ["tests.flows.exchange_support"]
@@ -19,3 +29,46 @@ def redis_url() -> Iterator[str]:
         pytest.fail(INSTALL_HINT, pytrace=False)
     with private_redis(binary) as url:
         yield url
+
+
+def _redis_server() -> str:
+    binary = find_redis_server(os.environ.get("REDIS_SERVER"))
+    if binary is None:
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    return binary
+
+
+@pytest.fixture(scope="session")
+def sentinel_redis() -> Iterator[SentinelTopology]:
+    """A primary, two replicas and three sentinels, started for this session."""
+    sentinel = os.environ.get("REDIS_SENTINEL") or shutil.which("redis-sentinel")
+    if sentinel is None:
+        pytest.fail(SENTINEL_HINT, pytrace=False)
+    with sentinel_topology(_redis_server(), sentinel) as topology:
+        yield topology
+
+
+@pytest.fixture(scope="session")
+def cluster_redis() -> Iterator[ClusterTopology]:
+    """A Cluster of three masters, each with a replica, started for this session."""
+    cli = shutil.which("redis-cli")
+    if cli is None:
+        pytest.fail("redis-cli is needed to create a Cluster (Debian: redis-tools)")
+    with cluster_topology(_redis_server(), cli) as topology:
+        yield topology
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A PostgreSQL cluster started for this session; the URL of its migrated template."""
+    bindir = find_bindir()
+    if bindir is None or not (bindir / "postgres").exists():
+        pytest.fail(POSTGRES_HINT, pytrace=False)
+    with private_postgres(bindir) as template:
+        yield template
+
+
+@pytest.fixture
+def database_url(postgres_template: str) -> str:
+    """A database of this test's own, at the current schema."""
+    return fresh_database(postgres_template)

@@ -16,12 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import redis.asyncio as aioredis
-
 from bridge.audit.records import GENESIS, StoredRecord
 from bridge.store.backend import AppendLog, LogEntry
 from bridge.store.memory import MemoryAppendLog
 from bridge.store.redis import RedisAppendLog
+from bridge.store.redis_client import AnyRedis, RedisConnection, redis_client
 
 STREAM_KEY = "bridge:audit:chain"
 
@@ -91,21 +90,21 @@ class MemoryAuditLog(ChainLog):
 
 
 class RedisAuditLog(ChainLog):
-    """The chain in a Redis Stream, on a client of its own (`from_url`, for the CLI) or
-    on one shared with the key-value store, which closes it."""
+    """The chain in a Redis Stream, on a client of its own (`from_url`, for the CLI: any
+    topology `bridge.store.redis_client` knows) or on one shared with the key-value
+    store, which closes it."""
 
-    def __init__(
-        self, client: aioredis.Redis, key: str = STREAM_KEY, *, owns: bool = False
-    ) -> None:
+    def __init__(self, client: AnyRedis, key: str = STREAM_KEY, *, owns: bool = False) -> None:
         super().__init__(RedisAppendLog(client, key))
-        self._redis = client
-        self._owns = owns
+        self._connection = RedisConnection(client) if owns else None
 
     @classmethod
     def from_url(cls, url: str, key: str = STREAM_KEY) -> RedisAuditLog:
-        client = aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-        return cls(client, key, owns=True)
+        connection = redis_client(url)
+        log = cls(connection.client, key)
+        log._connection = connection
+        return log
 
     async def aclose(self) -> None:
-        if self._owns:
-            await self._redis.aclose()
+        if self._connection is not None:
+            await self._connection.aclose()

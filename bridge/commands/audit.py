@@ -1,6 +1,7 @@
 """`bridge audit …`: the hash-chained audit trail (bridge/audit/).
 
-`verify` checks the live trail in Redis (BRIDGE_REDIS_URL) or an export file, names
+`verify` checks the live trail — in PostgreSQL when BRIDGE_DATABASE_URL is set, else in
+Redis (BRIDGE_REDIS_URL) — or an export file, names
 every altered, removed, inserted or reordered record, and exits 1 if it found any.
 `export` writes the trail as JSON Lines, for archiving or for an auditor to verify.
 Both print the head (`SEQ:SHA256`): note it somewhere else, and a later
@@ -25,12 +26,17 @@ RedisOption = Annotated[
     str | None,
     typer.Option("--redis", envvar="BRIDGE_REDIS_URL", help="Redis holding the trail."),
 ]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database", envvar="BRIDGE_DATABASE_URL", help="PostgreSQL holding the trail."),
+]
 
 
 def _need_redis(redis_url: str | None) -> str:
     if not redis_url:
         typer.echo(
-            "error: no Redis given (--redis or BRIDGE_REDIS_URL); the demo's memory trail "
+            "error: no store given (--database / BRIDGE_DATABASE_URL, or --redis / "
+            "BRIDGE_REDIS_URL); the demo's memory trail "
             "lives only inside the demo process",
             err=True,
         )
@@ -38,11 +44,22 @@ def _need_redis(redis_url: str | None) -> str:
     return redis_url
 
 
-async def _read_all(redis_url: str, key: str) -> list[StoredRecord]:
+async def _read_all(
+    redis_url: str | None, key: str, database_url: str | None
+) -> list[StoredRecord]:
     from bridge.audit.export import records_of
-    from bridge.audit.log import RedisAuditLog
+    from bridge.audit.log import AuditLog, RedisAuditLog
 
-    log = RedisAuditLog.from_url(redis_url, key)
+    if database_url:
+        from bridge.durable.audit_log import PostgresAuditLog
+        from bridge.durable.database import Database
+
+        database = Database(database_url)
+        try:
+            return [record async for record in records_of(PostgresAuditLog(database))]
+        finally:
+            await database.aclose()
+    log: AuditLog = RedisAuditLog.from_url(_need_redis(redis_url), key)
     try:
         return [record async for record in records_of(log)]
     finally:
@@ -55,6 +72,7 @@ def verify(
         Path | None, typer.Option("--file", help="Verify an export file instead of Redis.")
     ] = None,
     redis_url: RedisOption = None,
+    database_url: DatabaseOption = None,
     key: Annotated[str, typer.Option(help="Stream key.")] = STREAM_KEY,
     expect_head: Annotated[
         str | None, typer.Option(help="A head noted earlier (SEQ:SHA256) that must be there.")
@@ -70,7 +88,7 @@ def verify(
             raise typer.Exit(2)
         records: list[StoredRecord] = list(read_export(file))
     else:
-        records = asyncio.run(_read_all(_need_redis(redis_url), key))
+        records = asyncio.run(_read_all(redis_url, key, database_url))
     report = check(records, expect_head=expect_head)
     for finding in report.findings:
         typer.echo(f"{finding.kind.upper()}: {finding.message}")
@@ -84,13 +102,14 @@ def verify(
 def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-': stdout).")],
     redis_url: RedisOption = None,
+    database_url: DatabaseOption = None,
     key: Annotated[str, typer.Option(help="Stream key.")] = STREAM_KEY,
 ) -> None:
     """Write the trail as JSON Lines (one record per line, in chain order)."""
     from bridge.audit.export import export_line
     from bridge.audit.verify import verify as check
 
-    records = asyncio.run(_read_all(_need_redis(redis_url), key))
+    records = asyncio.run(_read_all(redis_url, key, database_url))
     lines = "".join(export_line(record) + "\n" for record in records)
     if str(output) == "-":
         sys.stdout.write(lines)

@@ -19,7 +19,7 @@ import structlog
 from bridge.audit import AuditTrail
 from bridge.clock import Clock
 from bridge.provider.subject import pairwise_subject
-from bridge.store.consents import MAX_GRANTS, ConsentLedger, RememberedConsent, RememberedConsents
+from bridge.store.consents import MAX_GRANTS, ConsentLedger, ConsentStore, RememberedConsent
 from bridge.store.records import Grants
 
 log = structlog.get_logger(__name__)
@@ -33,7 +33,7 @@ class ConsentMemory:
     def __init__(
         self,
         *,
-        consents: RememberedConsents,
+        consents: ConsentStore,
         grants: Grants,
         clock: Clock,
         audit: AuditTrail,

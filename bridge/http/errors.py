@@ -13,7 +13,7 @@ import structlog
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from bridge.errors import OAuthError
+from bridge.errors import OAuthError, ServerError, StoreUnavailable, TemporarilyUnavailableError
 from bridge.http.pages import Pages
 from bridge.i18n import negotiate, normalize
 from bridge.provider.responses import error_redirect
@@ -35,7 +35,26 @@ def log_oauth_error(path: str, error: OAuthError) -> None:
     )
 
 
+def unhandled_error(exc: Exception) -> OAuthError:
+    """What a request that failed with `exc` answers: a store that did not answer is
+    `temporarily_unavailable` (503, Retry-After), anything else `server_error`."""
+    if isinstance(exc, StoreUnavailable):
+        error = TemporarilyUnavailableError(
+            "The service is temporarily unavailable, please retry", detail=str(exc)
+        )
+        error.retry_after = exc.retry_after
+        return error
+    return ServerError()
+
+
 def render_error(request: Request, error: OAuthError, pages: Pages, issuer: str) -> Response:
+    response = _error_response(request, error, pages, issuer)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _error_response(request: Request, error: OAuthError, pages: Pages, issuer: str) -> Response:
     log_oauth_error(request.url.path, error)
     if getattr(request.state, "error_style", None) == JSON_ERRORS:
         headers = dict(NO_STORE_HEADERS)

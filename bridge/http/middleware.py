@@ -1,4 +1,5 @@
-"""Request ids, one access-log line per request, and the last-resort 500.
+"""Request ids, one access-log line per request, and the last-resort answer: 503 with
+Retry-After when a store did not answer, otherwise 500.
 
 A pure ASGI middleware (not BaseHTTPMiddleware, which costs a task per request). The
 access log records the path without its query string: query strings carry codes and
@@ -17,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bridge.errors import ServerError
+from bridge.errors import StoreUnavailable
 
 log = structlog.get_logger("bridge.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -25,7 +26,10 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 class RequestContextMiddleware:
     def __init__(
-        self, app: ASGIApp, *, on_error: Callable[[Request, ServerError], Response]
+        self,
+        app: ASGIApp,
+        *,
+        on_error: Callable[[Request, Exception], Response],
     ) -> None:
         self.app = app
         self.on_error = on_error
@@ -54,11 +58,14 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
-            log.exception("http.unhandled", path=scope.get("path"))
+        except Exception as exc:
+            if isinstance(exc, StoreUnavailable):  # an outage, not a bug: no stack trace
+                log.warning("store.unavailable", path=scope.get("path"), error=str(exc))
+            else:
+                log.exception("http.unhandled", path=scope.get("path"))
             if not response_started:
                 request = Request(scope)
-                await self.on_error(request, ServerError())(scope, receive, send_with_id)
+                await self.on_error(request, exc)(scope, receive, send_with_id)
         finally:
             log.info(
                 "http.request",

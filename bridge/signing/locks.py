@@ -22,7 +22,7 @@ from pathlib import Path
 import structlog
 from redis.exceptions import RedisError
 
-from bridge.errors import SigningKeyError
+from bridge.errors import SigningKeyError, StoreError
 from bridge.store.backend import KeyValueBackend
 from bridge.store.records import key
 
@@ -51,7 +51,7 @@ class KeySetLock:
         if shared is not None:
             try:
                 acquired = await shared.acquire(wait=max(wait, 0.0))
-            except RedisError as exc:
+            except (RedisError, StoreError) as exc:
                 raise SigningKeyError(f"cannot take the rotation lock in Redis: {exc}") from None
             if not acquired:
                 raise KeySetBusy("another instance is changing the key set")
@@ -67,7 +67,7 @@ class KeySetLock:
                 try:
                     if not await shared.release():  # the next holder re-checks anyway
                         log.warning("keys.lock_expired_while_held", ttl=LOCK_TTL)
-                except RedisError as exc:  # it expires by itself
+                except (RedisError, StoreError) as exc:  # it expires by itself
                     log.warning("keys.lock_release_failed", error=str(exc))
 
     async def _flock(self, deadline: float) -> int:

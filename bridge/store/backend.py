@@ -59,8 +59,9 @@ class AppendLog(Protocol):
         self, prev: str, entries: Sequence[tuple[str, str]], *, empty: str
     ) -> Conflict | None:
         """Append (body, link) entries, all or none, if the last entry's link is `prev`
-        (`empty`: the log is empty). None when appended; otherwise a `Conflict` naming
-        the real head, and nothing changes."""
+        (`empty`: the log is empty). None when appended — also when the head already is
+        the last of `entries` (the same group, appended by a re-sent command); otherwise
+        a `Conflict` naming the real head, and nothing changes."""
         ...
 
     async def head(self) -> LogEntry | None:
@@ -91,7 +92,8 @@ class KeyValueBackend(Protocol):
         ...
 
     async def put_new(self, key: str, value: bytes, ttl: float) -> bool:
-        """Store `value` only if `key` is absent; True if it was stored."""
+        """Store `value` only if `key` is absent; True if it was stored (or if the key
+        already holds exactly `value`: a re-sent command)."""
         ...
 
     async def get(self, key: str) -> bytes | None: ...
@@ -111,7 +113,11 @@ class KeyValueBackend(Protocol):
         """Write `value` (None: delete the key) only if the key still holds `expected`
         (None: only if it is absent), atomically; True when it was written. The tool for
         read-modify-write records that several instances update (optimistic concurrency:
-        read, compute, compare-and-set, and on False read again)."""
+        read, compute, compare-and-set, and on False read again).
+
+        A key that already holds `value` counts as written: a command re-sent after a
+        lost reply is then not applied twice. So `value` must be unique to the write
+        (sealed records are: each carries a random nonce)."""
         ...
 
     async def delete(self, *keys: str) -> None: ...

@@ -13,6 +13,7 @@ store's compare-and-set, so neither change is lost.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -53,6 +54,34 @@ class ConsentLedger(_Record):
 Change = Callable[[ConsentLedger], ConsentLedger]
 
 
+class ConsentStore(Protocol):
+    """Where remembered consents are kept: this module's store on the key-value backend
+    (memory or Redis), or PostgreSQL (`bridge.durable.consents`) where they must outlive
+    Redis."""
+
+    async def get(self, resident: str) -> ConsentLedger | None: ...
+
+    async def update(self, resident: str, change: Change) -> ConsentLedger:
+        """Apply `change` to the resident's ledger (an empty one if there is none) and
+        store the result — or delete the record when no entry is live — atomically with
+        respect to every other `update`. Returns the ledger as stored. `change` may run
+        more than once (after a lost race), so it must not have other effects."""
+        ...
+
+
+def trimmed(ledger: ConsentLedger, now: float) -> ConsentLedger | None:
+    """The ledger without expired entries, living as long as its longest entry; None
+    when nothing is live."""
+    live = ledger.live(now)
+    if not live:
+        return None
+    return ConsentLedger(
+        resident=ledger.resident,
+        entries=live,
+        expires_at=max(e.expires_at for e in live.values()),
+    )
+
+
 class RememberedConsents(_Sealed):
     async def get(self, resident: str) -> ConsentLedger | None:
         k = key("consents", resident)
@@ -67,19 +96,9 @@ class RememberedConsents(_Sealed):
             raw = await self._backend.get(k)
             found = self._decode(k, raw, ConsentLedger)
             current = found or ConsentLedger(resident=resident, entries={}, expires_at=0)
-            changed = self._trimmed(change(current))
+            changed = trimmed(change(current), self._clock.now())
             blob = None if changed is None else self._encode(k, changed)
             ttl = self._ttl(changed.expires_at) if changed is not None else 1.0
             if await self._backend.compare_and_set(k, raw, blob, ttl):
                 return changed or ConsentLedger(resident=resident, entries={}, expires_at=0)
         raise StoreError("remembered consents changed too often to update")
-
-    def _trimmed(self, ledger: ConsentLedger) -> ConsentLedger | None:
-        live = ledger.live(self._clock.now())
-        if not live:
-            return None
-        return ConsentLedger(
-            resident=ledger.resident,
-            entries=live,
-            expires_at=max(e.expires_at for e in live.values()),
-        )

@@ -64,8 +64,9 @@ class MemoryBackend:
         self._write(key, value, ttl)
 
     async def put_new(self, key: str, value: bytes, ttl: float) -> bool:
-        if self._entry(key) is not None:
-            return False
+        found = self._entry(key)
+        if found is not None:
+            return found == value
         self._write(key, value, ttl)
         return True
 
@@ -87,7 +88,10 @@ class MemoryBackend:
     async def compare_and_set(
         self, key: str, expected: bytes | None, value: bytes | None, ttl: float
     ) -> bool:
-        if self._live(key) != expected:
+        current = self._live(key)
+        if value is not None and current == value:
+            return True  # as in Redis: the write is already there
+        if current != expected:
             return False
         if value is None:
             self._data.pop(key, None)
@@ -157,6 +161,8 @@ class MemoryAppendLog:
         self, prev: str, entries: Sequence[tuple[str, str]], *, empty: str
     ) -> Conflict | None:
         last = self.entries[-1] if self.entries else None
+        if last is not None and entries and last.link == entries[-1][1]:
+            return None  # as in Redis: this group is already the head
         if (last.link if last else empty) != prev:
             return Conflict(last)
         for body, link in entries:

@@ -2,7 +2,12 @@
 consumer), all built on one `KeyValueBackend`.
 
 Keys come only from `key()`: `bridge:<kind>:<id>`. Authorization codes are stored
-under their SHA-256, so a store dump holds no redeemable code. Each record also
+under their SHA-256, so a store dump holds no redeemable code. A code and the grant it
+creates are read in one round trip, so they share a Cluster hash tag (`{grant id}`,
+taken from the code's digest: `code_key`, `grant_key`) and live on one node; the other
+pairs read together (a refresh token or a revoked `jti` with its grant) are found from
+values that do not name the grant's tag, and a Cluster pipeline sends each half to its
+own node in parallel — each operation of a batch is atomic on its own anyway. Each record also
 carries `expires_at` checked against the injected clock, so expiry is exact and
 testable without waiting for Redis to evict.
 """
@@ -10,6 +15,7 @@ testable without waiting for Redis to evict.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -22,7 +28,7 @@ from bridge.store.sealing import Sealer
 
 if TYPE_CHECKING:  # built in Stores.build; they import this module's helpers
     from bridge.store.accounts import AccountStore
-    from bridge.store.consents import RememberedConsents
+    from bridge.store.consents import ConsentStore
     from bridge.store.refresh_tokens import RefreshTokens
     from bridge.store.revoked_tokens import RevokedTokens
 
@@ -45,6 +51,16 @@ def grant_id_for_code(code: str) -> str:
     """A grant is named after the code that created it, so a replayed code finds its
     grant without a second lookup."""
     return digest(code)[:32]
+
+
+def grant_key(grant_id: str) -> str:
+    return key("grant", "{" + grant_id + "}")
+
+
+def code_key(code: str) -> str:
+    """In the grant's hash slot: `{grant id}` is the first half of the code's digest."""
+    whole = digest(code)
+    return key("code", "{" + whole[:32] + "}" + whole[32:])
 
 
 class _Sealed:
@@ -104,7 +120,7 @@ class ReplayedCode:
 
 class Codes(_Sealed):
     async def put(self, code: str, record: AuthorizationCode) -> None:
-        k = key("code", digest(code))
+        k = code_key(code)
         ttl = self._ttl(record.expires_at)
         stored = await self._backend.put_new(k, self._encode(k, record), ttl)
         if not stored:  # 256 random bits never collide; if they do, fail loudly
@@ -115,7 +131,7 @@ class Codes(_Sealed):
     ) -> AuthorizationCode | ReplayedCode | None:
         """Consume a code atomically. A second redemption returns `ReplayedCode`
         for as long as `remember_for` seconds (the life of the tokens it issued)."""
-        k = key("code", digest(code))
+        k = code_key(code)
         return self._redeemed(code, k, await self._backend.swap(k, _CONSUMED, remember_for))
 
     async def redeem_with_grant(
@@ -123,10 +139,10 @@ class Codes(_Sealed):
     ) -> tuple[AuthorizationCode | ReplayedCode | None, Grant | None]:
         """`redeem`, and the grant the code names, in one round trip (the grant is named
         after the code, so both keys are known before either is read)."""
-        k = key("code", digest(code))
-        grant_key = key("grant", grant_id_for_code(code))
-        old, grant = await self._backend.batch([Swap(k, _CONSUMED, remember_for), Get(grant_key)])
-        return self._redeemed(code, k, old), self._decode(grant_key, grant, Grant)
+        k = code_key(code)
+        gk = grant_key(grant_id_for_code(code))
+        old, grant = await self._backend.batch([Swap(k, _CONSUMED, remember_for), Get(gk)])
+        return self._redeemed(code, k, old), self._decode(gk, grant, Grant)
 
     def _redeemed(
         self, code: str, k: str, old: bytes | None
@@ -140,18 +156,18 @@ class Codes(_Sealed):
 
 class Grants(_Sealed):
     async def put(self, grant: Grant) -> None:
-        k = key("grant", grant.grant_id)
+        k = grant_key(grant.grant_id)
         await self._backend.put(k, self._encode(k, grant), self._ttl(grant.expires_at))
 
     async def get(self, grant_id: str) -> Grant | None:
-        k = key("grant", grant_id)
+        k = grant_key(grant_id)
         return self._decode(k, await self._backend.get(k), Grant)
 
     async def revoke(self, grant_id: str) -> None:
-        await self._backend.delete(key("grant", grant_id))
+        await self._backend.delete(grant_key(grant_id))
 
     def from_stored(self, grant_id: str, blob: bytes | None) -> Grant | None:
-        k = key("grant", grant_id)
+        k = grant_key(grant_id)
         return self._decode(k, blob, Grant)
 
 
@@ -167,7 +183,7 @@ class AccessTokenStatus:
         from bridge.store.revoked_tokens import revoked_key
 
         grant, revoked = await self._backend.batch(
-            [Get(key("grant", grant_id)), Get(revoked_key(jti))]
+            [Get(grant_key(grant_id)), Get(revoked_key(jti))]
         )
         return self._grants.from_stored(grant_id, grant), revoked is not None
 
@@ -179,7 +195,11 @@ class ReplayCache:
         self._backend = backend
 
     async def first_use(self, namespace: str, value: str, ttl: float) -> bool:
-        return await self._backend.put_new(key(f"seen:{namespace}", digest(value)), b"1", ttl)
+        # A marker unique to this use: `put_new` counts a key already holding exactly
+        # its value as stored (a re-sent command), which a constant would turn into
+        # accepting every replay.
+        marker = secrets.token_bytes(16)
+        return await self._backend.put_new(key(f"seen:{namespace}", digest(value)), marker, ttl)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +215,7 @@ class Stores:
     replay: ReplayCache
     refresh_tokens: RefreshTokens
     revoked: RevokedTokens
-    consents: RememberedConsents
+    consents: ConsentStore
     accounts: AccountStore
     access_tokens: AccessTokenStatus
 

@@ -1,20 +1,55 @@
-"""The Redis backend (redis.asyncio).
+"""The Redis backend (redis.asyncio): a single node, a Sentinel-managed primary or a
+Cluster (`bridge.store.redis_client`).
 
 Each operation is a single Redis command or a single Lua script on one key, so
-atomicity is Redis's own: `SET NX PX`, `GETDEL` (Redis >= 6.2), `SET XX GET PX`, and
+atomicity is Redis's own: `SET NX GET PX`, `GETDEL` (Redis >= 6.2), `SET XX GET PX`, and
 scripts for compare-and-set, sets whose TTL only grows, counters with a window and the
-append log's compare-and-append.
+append log's compare-and-append. One key per operation is also what makes every
+operation Cluster-safe; `batch` is a pipeline that a Cluster client splits by node.
+
+**Retries.** The client re-sends a command when its connection fails (a failover, see
+`redis_client`). A command may then run twice if the first one ran but its reply was
+lost. Each operation is written so that running twice is harmless:
+
+- `take` (`GETDEL`) and `swap` (`SET XX GET`): the second run finds the value already
+  gone or replaced, so the caller sees "unknown" or "already used" — a single-use value
+  can be lost (one sign-in fails with `invalid_grant`), never used twice;
+- `put_new` (`SET NX GET`): the second run finds its own value (sealed values carry a
+  random nonce, so equal bytes are ours) and reports success;
+- compare-and-set: a run that finds its own new value in place reports success, so a
+  read-modify-write is not applied twice;
+- compare-and-append (audit): a run that finds its own last record at the head reports
+  success, so no record is appended twice;
+- `set_add`, `delete` and the lock's release are idempotent; `increment` may count one
+  request twice (a rate limit errs on the strict side).
+
+Replication is asynchronous: a write acknowledged by a primary that dies before its
+replica received it is lost in the failover. For single-use values that is the
+window in which a used code could be presented again; it is one replication delay
+long (sub-millisecond on a LAN). The audit trail and remembered consents, which must
+never be lost, belong in PostgreSQL (`BRIDGE_DATABASE_URL`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-import redis.asyncio as aioredis
 from redis.exceptions import LockError
 
 from bridge.store.backend import Conflict, LogEntry, Op, Swap
+from bridge.store.redis_client import (
+    AnyRedis,
+    RedisConnection,
+    RedisOptions,
+    Script,
+    redis_client,
+    unavailable_as_store_error,
+)
+
+PING_TIMEOUT = 1.0
+"""Seconds `/readyz` waits for Redis."""
 
 
 def _ms(ttl: float) -> int:
@@ -26,6 +61,7 @@ def _ms(ttl: float) -> int:
 # KEYS[1]; ARGV: has-expected (0/1), expected, has-value (0/1), value, ttl ms.
 _COMPARE_AND_SET = """
 local current = redis.call('GET', KEYS[1])
+if ARGV[3] == '1' and current == ARGV[4] then return 1 end  -- our own earlier run
 if ARGV[1] == '0' then
   if current then return 0 end
 elseif current ~= ARGV[2] then
@@ -59,7 +95,9 @@ return count
 
 # KEYS[1] stream; ARGV: expected prev link, the empty log's link, then body, link pairs.
 # Returns {1, id} when appended (the last id), {0, id, body, link} (or {0} for an empty
-# log) when not. SHA-256 is computed by the caller: Redis's Lua has only SHA-1.
+# log) when not. A head equal to the last link given means this very group was appended
+# by an earlier run of the script whose reply was lost: success, nothing appended again.
+# SHA-256 is computed by the caller: Redis's Lua has only SHA-1.
 _APPEND = """
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local head = ARGV[2]
@@ -72,6 +110,7 @@ if entry then
     if fields[i] == 'body' then body = fields[i + 1] end
   end
 end
+if entry and head == ARGV[#ARGV] then return {1, entry[1]} end
 if head ~= ARGV[1] then
   if entry then return {0, entry[1], body, head} end
   return {0}
@@ -94,39 +133,51 @@ def _entry(entry_id: Any, fields: Any) -> LogEntry:
 
 
 class RedisBackend:
-    def __init__(self, client: aioredis.Redis) -> None:
-        self._redis = client
-        self._compare_and_set = client.register_script(_COMPARE_AND_SET)
-        self._set_add = client.register_script(_SET_ADD)
-        self._increment = client.register_script(_INCREMENT)
+    """Every method raises `StoreUnavailable` when Redis cannot be reached in the retry
+    budget (`unavailable_as_store_error`)."""
+
+    def __init__(self, client: AnyRedis | RedisConnection) -> None:
+        self._connection = (
+            client if isinstance(client, RedisConnection) else RedisConnection(client)
+        )
+        self._redis = client = self._connection.client
+        self._compare_and_set = Script(client, _COMPARE_AND_SET)
+        self._set_add = Script(client, _SET_ADD)
+        self._increment = Script(client, _INCREMENT)
 
     @classmethod
-    def from_url(cls, url: str, **options: Any) -> RedisBackend:
-        options.setdefault("socket_timeout", 5)
-        options.setdefault("socket_connect_timeout", 5)
-        options.setdefault("health_check_interval", 30)
-        return cls(aioredis.Redis.from_url(url, **options))
+    def from_url(cls, url: str, options: RedisOptions | None = None) -> RedisBackend:
+        return cls(redis_client(url, options))
 
     @property
-    def client(self) -> aioredis.Redis:
+    def client(self) -> AnyRedis:
         return self._redis
 
+    @unavailable_as_store_error
     async def put(self, key: str, value: bytes, ttl: float) -> None:
         await self._redis.set(key, value, px=_ms(ttl))
 
+    @unavailable_as_store_error
     async def put_new(self, key: str, value: bytes, ttl: float) -> bool:
-        return bool(await self._redis.set(key, value, px=_ms(ttl), nx=True))
+        # NX with GET (Redis >= 7.0): None when stored; else what is there — our own
+        # value if a retry re-sent a command that had run (see the module docstring).
+        found = await self._redis.set(key, value, px=_ms(ttl), nx=True, get=True)
+        return found is None or found == value
 
+    @unavailable_as_store_error
     async def get(self, key: str) -> bytes | None:
         return cast(bytes | None, await self._redis.get(key))
 
+    @unavailable_as_store_error
     async def take(self, key: str) -> bytes | None:
         return cast(bytes | None, await self._redis.getdel(key))
 
+    @unavailable_as_store_error
     async def swap(self, key: str, value: bytes, ttl: float) -> bytes | None:
         old = await self._redis.set(key, value, px=_ms(ttl), xx=True, get=True)
         return cast(bytes | None, old)
 
+    @unavailable_as_store_error
     async def compare_and_set(
         self, key: str, expected: bytes | None, value: bytes | None, ttl: float
     ) -> bool:
@@ -139,10 +190,12 @@ class RedisBackend:
         ]
         return int(await self._compare_and_set(keys=[key], args=args)) == 1
 
+    @unavailable_as_store_error
     async def delete(self, *keys: str) -> None:
         if keys:
             await self._redis.delete(*keys)
 
+    @unavailable_as_store_error
     async def batch(self, ops: Sequence[Op]) -> list[bytes | None]:
         if not ops:
             return []
@@ -155,17 +208,21 @@ class RedisBackend:
             results = await pipe.execute()
         return [cast(bytes | None, result) for result in results]
 
+    @unavailable_as_store_error
     async def set_add(self, key: str, members: Collection[bytes], ttl: float) -> None:
         if members:
             await self._set_add(keys=[key], args=[_ms(ttl), *members])
 
+    @unavailable_as_store_error
     async def set_remove(self, key: str, members: Collection[bytes]) -> None:
         if members:
             await self._redis.srem(key, *members)
 
+    @unavailable_as_store_error
     async def set_members(self, key: str) -> frozenset[bytes]:
         return frozenset(cast(set[bytes], await self._redis.smembers(key)))
 
+    @unavailable_as_store_error
     async def increment(self, key: str, ttl: float) -> int:
         return int(await self._increment(keys=[key], args=[_ms(ttl)]))
 
@@ -176,13 +233,16 @@ class RedisBackend:
         return RedisLock(self._redis, name, ttl)
 
     async def ping(self) -> bool:
+        # Readiness must say "not ready" while a failover lasts, not wait it out through
+        # the retry budget as a request does.
         try:
-            return bool(await self._redis.ping())
+            async with asyncio.timeout(PING_TIMEOUT):
+                return bool(await self._redis.ping())
         except Exception:  # readiness reports any failure as "not ready"
             return False
 
     async def aclose(self) -> None:
-        await self._redis.aclose()
+        await self._connection.aclose()
 
 
 class RedisAppendLog:
@@ -190,11 +250,12 @@ class RedisAppendLog:
     compare-and-append: one round trip, and no other client can slip an entry in
     between the check and the XADD."""
 
-    def __init__(self, client: aioredis.Redis, key: str) -> None:
+    def __init__(self, client: AnyRedis, key: str) -> None:
         self._redis = client
         self._key = key
-        self._append = client.register_script(_APPEND)
+        self._append = Script(client, _APPEND)
 
+    @unavailable_as_store_error
     async def append_many(
         self, prev: str, entries: Sequence[tuple[str, str]], *, empty: str
     ) -> Conflict | None:
@@ -206,10 +267,12 @@ class RedisAppendLog:
             return Conflict(None)
         return Conflict(LogEntry(_text(result[1]), _text(result[2] or ""), _text(result[3])))
 
+    @unavailable_as_store_error
     async def head(self) -> LogEntry | None:
         entries = await self._redis.xrevrange(self._key, count=1)
         return _entry(*entries[0]) if entries else None
 
+    @unavailable_as_store_error
     async def read(self, after: str | None = None, count: int = 500) -> list[LogEntry]:
         start = f"({after}" if after else "-"
         entries = await self._redis.xrange(self._key, min=start, max="+", count=count)
@@ -220,12 +283,14 @@ class RedisLock:
     """redis-py's `Lock`: `SET NX PX` with a random token, released by a
     compare-and-delete script."""
 
-    def __init__(self, client: aioredis.Redis, name: str, ttl: float) -> None:
+    def __init__(self, client: AnyRedis, name: str, ttl: float) -> None:
         self._lock = client.lock(name, timeout=ttl, sleep=0.05)
 
+    @unavailable_as_store_error
     async def acquire(self, wait: float) -> bool:
         return bool(await self._lock.acquire(blocking=wait > 0, blocking_timeout=wait or None))
 
+    @unavailable_as_store_error
     async def release(self) -> bool:
         try:
             await self._lock.release()

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bridge.model import Grant
 from bridge.store.backend import Get, Op, Swap
-from bridge.store.records import _Sealed, digest, key
+from bridge.store.records import _Sealed, digest, grant_key, key
 
 
 class RefreshToken(BaseModel):
@@ -100,9 +100,9 @@ class RefreshTokens(_Sealed):
         k = _key(token)
         ops: list[Op] = [Swap(k, self._encode(k, marker), self._ttl(current.family_expires_at))]
         if grant_id is not None:
-            ops.append(Get(key("grant", grant_id)))
+            ops.append(Get(grant_key(grant_id)))
         results = await self._backend.batch(ops)
-        grant = self._decode(key("grant", grant_id), results[1], Grant) if grant_id else None
+        grant = self._decode(grant_key(grant_id), results[1], Grant) if grant_id else None
         previous = self._decode(k, results[0], RefreshToken)
         if previous is None:
             return None, None

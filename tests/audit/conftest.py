@@ -1,32 +1,39 @@
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-import redis.asyncio as aioredis
 
-from bridge.audit.log import AuditLog, MemoryAuditLog, RedisAuditLog
+from bridge.audit.log import STREAM_KEY, AuditLog, ChainLog, MemoryAuditLog
+from bridge.durable.audit_log import PostgresAuditLog
+from bridge.durable.database import Database
+from bridge.store.redis import RedisBackend
+from tests.store.conftest import topology_url
 
 LogFactory = Callable[[], AuditLog]
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def new_log(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[LogFactory]:
+@pytest.fixture(params=["memory", "redis", "sentinel", "cluster", "postgres"])
+async def new_log(request: pytest.FixtureRequest) -> AsyncIterator[LogFactory]:
     """Makes handles on ONE audit log, as separate bridge instances would have: for
-    Redis each handle has its own connection, all on the same stream."""
-    key = f"test:audit:{uuid.uuid4().hex}"
+    Redis and PostgreSQL each handle has its own client (pool), all on the same log."""
     shared = MemoryAuditLog()
-    clients: list[aioredis.Redis] = []
+    if request.param == "postgres":
+        url = request.getfixturevalue("database_url")
+    elif request.param != "memory":
+        url = topology_url(request, request.param)
+    opened: list[RedisBackend | Database] = []
 
     def make() -> AuditLog:
         if request.param == "memory":
             return shared
-        client = aioredis.Redis.from_url(redis_url)
-        clients.append(client)
-        return RedisAuditLog(client, key)
+        if request.param == "postgres":
+            opened.append(Database(url))
+            return PostgresAuditLog(opened[-1])
+        backend = RedisBackend.from_url(url)
+        opened.append(backend)
+        return ChainLog(backend.append_log(STREAM_KEY))
 
     yield make
-    for client in clients:
-        await client.delete(key)
-        await client.aclose()
+    for each in opened:
+        await each.aclose()

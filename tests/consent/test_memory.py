@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,6 +12,8 @@ import redis.asyncio as aioredis
 from bridge.audit.trail import LogAuditTrail
 from bridge.clock import ManualClock
 from bridge.consent.memory import ConsentMemory
+from bridge.durable.consents import PostgresRememberedConsents
+from bridge.durable.database import Database
 from bridge.model import Grant
 from bridge.store.backend import KeyValueBackend
 from bridge.store.memory import MemoryBackend
@@ -21,9 +24,12 @@ from bridge.store.sealing import Sealer
 NOW = 1_800_000_000.0
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "postgres"])
 async def stores(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[Stores]:
+    """The stores, with remembered consents in memory, Redis or PostgreSQL (the grants
+    they revoke stay in the key-value store, as in the bridge)."""
     clock = ManualClock(NOW)
+    sealer = Sealer("consent-test-key-" + "x" * 32)
     backend: KeyValueBackend
     if request.param == "memory":
         backend = MemoryBackend(clock)
@@ -31,8 +37,16 @@ async def stores(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterato
         client = aioredis.Redis.from_url(redis_url)
         await client.flushdb()  # our private test server, never a shared one
         backend = RedisBackend(client)
-    yield Stores.build(backend, Sealer("consent-test-key-" + "x" * 32), clock)
+    stores = Stores.build(backend, sealer, clock)
+    database = None
+    if request.param == "postgres":
+        database = Database(request.getfixturevalue("database_url"))
+        consents = PostgresRememberedConsents(database, sealer, clock)
+        stores = dataclasses.replace(stores, consents=consents)
+    yield stores
     await backend.aclose()
+    if database is not None:
+        await database.aclose()
 
 
 def memory_of(stores: Stores) -> ConsentMemory:

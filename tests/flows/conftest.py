@@ -105,8 +105,10 @@ def running_chain(
         "GUANGDONG_TEST_CONTROLS": "true",
         **(env_overrides or {}),
     }
-    if redis_url is not None:
-        redis.Redis.from_url(redis_url).flushdb()  # the tests' own server, never a shared one
+    if redis_url is not None and redis_url.startswith("redis://"):
+        # the tests' own server, never a shared one (topologies are emptied by their fixture)
+        with redis.Redis.from_url(redis_url) as client:
+            client.flushdb()
     recorded: list[httpx.Request] = []
 
     async def record(request: httpx.Request) -> None:

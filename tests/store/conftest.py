@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-import redis.asyncio as aioredis
+import redis
 
 from bridge.clock import ManualClock
 from bridge.store.backend import KeyValueBackend
@@ -18,16 +18,27 @@ def clock() -> ManualClock:
     return ManualClock(start=1_800_000_000.0)
 
 
-@pytest.fixture(params=["memory", "redis"])
+def topology_url(request: pytest.FixtureRequest, name: str) -> str:
+    """The URL of one of the tests' own Redis topologies, emptied first (never a shared
+    server: tests/conftest.py starts them)."""
+    if name == "redis":
+        url: str = request.getfixturevalue("redis_url")
+        with redis.Redis.from_url(url) as client:
+            client.flushdb()
+        return url
+    topology = request.getfixturevalue(f"{name}_redis")
+    topology.flush()
+    return str(topology.url)
+
+
+@pytest.fixture(params=["memory", "redis", "sentinel", "cluster"])
 async def backend(
-    request: pytest.FixtureRequest, redis_url: str, clock: ManualClock
+    request: pytest.FixtureRequest, clock: ManualClock
 ) -> AsyncIterator[KeyValueBackend]:
     if request.param == "memory":
         yield MemoryBackend(clock)
         return
-    client = aioredis.Redis.from_url(redis_url)
-    await client.flushdb()  # our private test server (tests/conftest.py), never a shared one
-    store = RedisBackend(client)
+    store = RedisBackend.from_url(topology_url(request, request.param))
     yield store
     await store.aclose()
 

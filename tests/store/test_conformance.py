@@ -15,7 +15,7 @@ from bridge.model import (
     UpstreamFlow,
 )
 from bridge.store.backend import KeyValueBackend
-from bridge.store.records import ReplayedCode, Stores, grant_id_for_code
+from bridge.store.records import ReplayedCode, Stores, grant_id_for_code, grant_key
 
 NOW = 1_800_000_000.0
 
@@ -173,7 +173,7 @@ async def test_personal_data_is_sealed_at_rest(stores: Stores, backend: KeyValue
         expires_at=NOW + 600,
     )
     await stores.grants.put(grant)
-    raw = await backend.get("bridge:grant:g2")
+    raw = await backend.get(grant_key("g2"))
     assert raw is not None
     assert b"A123456" not in raw
 

@@ -1,0 +1,280 @@
+"""One Redis client for any of three topologies, with retries and timeouts set
+explicitly, and the drivers' failures turned into one bridge error.
+
+URLs (`BRIDGE_REDIS_URL`):
+
+- `redis://[user:password@]host:port/db`, `rediss://…` — a single node;
+- `redis+sentinel://[user:password@]host:port,host:port/service_name/db` — the primary
+  of `service_name` as the sentinels name it (`rediss+sentinel://` for TLS to the data
+  nodes); the password is the data nodes', `?sentinel_password=` the sentinels';
+- `redis+cluster://[user:password@]host:port,host:port` — a Cluster from any of its
+  nodes (`rediss+cluster://` for TLS); a Cluster has only database 0.
+
+Why the retry budget is what it is: during a Sentinel failover the old primary refuses
+connections or answers READONLY (redis-py turns that into `ConnectionError`) until the
+sentinels have agreed it is down (`down-after-milliseconds`) and promoted a replica
+(about a second more). Each retry asks the sentinels for the primary again, so a
+request that meets a failover waits for it instead of failing. The defaults (10
+retries, backoff 50 ms doubling to 1 s: about 7 s of waiting) cover a failover with
+`down-after-milliseconds 5000`; a longer one surfaces as `StoreUnavailable` (503).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import redis.asyncio as aioredis
+from redis import exceptions as rex
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
+from redis.backoff import ExponentialWithJitterBackoff
+
+from bridge.errors import StoreUnavailable
+
+AnyRedis = aioredis.Redis | RedisCluster
+
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    rex.ConnectionError,  # refused, reset, MasterNotFoundError, "now a slave", pool full
+    rex.TimeoutError,
+    rex.ReadOnlyError,  # a demoted primary, seen before the client noticed the failover
+    rex.ClusterDownError,  # slots uncovered while a master is replaced (also MasterDownError)
+    rex.TryAgainError,
+    rex.RedisClusterException,  # no node of the Cluster answered
+    OSError,
+)
+"""What redis-py raises when the store is not there, as opposed to a wrong command."""
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _no_replicas(exc: BaseException) -> bool:
+    """A primary configured with `min-replicas-to-write` that has no replica in sync
+    refuses writes (the command did not run)."""
+    return isinstance(exc, rex.ResponseError) and "NOREPLICAS" in str(exc)
+
+
+def unavailable_as_store_error(
+    func: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
+    """Re-raise the driver's connection and timeout errors as `StoreUnavailable`."""
+
+    @functools.wraps(func)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await func(*args, **kwargs)
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"redis: {type(exc).__name__}: {exc}") from exc
+        except rex.ResponseError as exc:
+            if _no_replicas(exc):
+                raise StoreUnavailable(f"redis: {exc}") from exc
+            raise
+
+    return wrapper
+
+
+class PrimaryConnection(SentinelManagedConnection):
+    """A connection to the Sentinel-managed primary that also treats NOREPLICAS as the
+    sign of a failover: after `SENTINEL FAILOVER` the old primary goes on answering as
+    a primary until the sentinels demote it (up to 10 s: their INFO period), and with
+    `min-replicas-to-write 1` it refuses every write meanwhile, having lost its replica.
+    Disconnecting makes the retry ask the sentinels again, so writes go to the new
+    primary at once instead of to the old one (whose writes would be lost, and where a
+    used code could still be found unused)."""
+
+    async def read_response(
+        self,
+        disable_decoding: bool = False,
+        timeout: float | None = None,
+        *,
+        disconnect_on_error: Any = True,  # typed differently by redis-py's own classes
+        push_request: bool | None = False,
+    ) -> Any:
+        try:
+            return await super().read_response(
+                disable_decoding=disable_decoding,
+                timeout=timeout,
+                disconnect_on_error=disconnect_on_error,
+                push_request=push_request,
+            )
+        except rex.ResponseError as exc:
+            if not _no_replicas(exc):
+                raise
+            await self.disconnect()
+            raise rex.ConnectionError("the primary has no replica in sync") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class RedisOptions:
+    connect_timeout: float = 2.0
+    """Seconds to open a connection (a node that is down but not refusing)."""
+    socket_timeout: float = 2.0
+    """Seconds to wait for a reply; every bridge command is O(1) or a short script."""
+    retries: int = 10
+    backoff_base: float = 0.05
+    backoff_cap: float = 1.0
+
+    def retry(self) -> Retry:
+        backoff = ExponentialWithJitterBackoff(cap=self.backoff_cap, base=self.backoff_base)
+        return Retry(backoff, self.retries)
+
+
+@dataclass(frozen=True, slots=True)
+class RedisTarget:
+    topology: str
+    """single, sentinel or cluster."""
+    nodes: tuple[tuple[str, int], ...]
+    service: str = ""
+    db: int = 0
+    tls: bool = False
+    username: str | None = None
+    password: str | None = None
+    sentinel_password: str | None = None
+    url: str = ""
+
+
+def _nodes(netloc: str) -> tuple[tuple[str, int], ...]:
+    hosts = netloc.rpartition("@")[2]
+    nodes = []
+    for part in hosts.split(","):
+        host, _, port = part.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"expected host:port, got {part!r}")
+        nodes.append((host.strip("[]"), int(port)))
+    return tuple(nodes)
+
+
+def parse_redis_url(url: str) -> RedisTarget:
+    """The topology a `BRIDGE_REDIS_URL` names; ValueError says what is wrong with it."""
+    scheme, _, rest = url.partition("://")
+    base, _, topology = scheme.partition("+")
+    if base not in ("redis", "rediss") or topology not in ("", "sentinel", "cluster"):
+        raise ValueError(
+            "expected redis://, rediss://, redis+sentinel:// or redis+cluster:// "
+            f"(got {scheme or 'no scheme'}://)"
+        )
+    tls = base == "rediss"
+    if not topology:
+        return RedisTarget("single", (), tls=tls, url=url)
+    parts = urlsplit("x://" + rest)
+    credentials = parts.netloc.rpartition("@")[0]
+    user, _, password = credentials.partition(":") if credentials else ("", "", "")
+    query = parse_qs(parts.query)
+    path = [p for p in parts.path.split("/") if p]
+    common = {
+        "nodes": _nodes(parts.netloc),
+        "tls": tls,
+        "username": unquote(user) or None,
+        "password": unquote(password) or None,
+        "url": url,
+    }
+    if topology == "cluster":
+        if path and path != ["0"]:
+            raise ValueError("a Redis Cluster has only database 0")
+        return RedisTarget("cluster", **common)  # type: ignore[arg-type]
+    if not path or len(path) > 2 or (len(path) == 2 and not path[1].isdigit()):
+        raise ValueError("expected redis+sentinel://host:port,host:port/service_name/db")
+    return RedisTarget(
+        "sentinel",
+        service=path[0],
+        db=int(path[1]) if len(path) == 2 else 0,
+        sentinel_password=query.get("sentinel_password", [None])[0],
+        **common,  # type: ignore[arg-type]
+    )
+
+
+class Script:
+    """A Lua script, every key it touches in KEYS[] (Cluster routes it by them).
+
+    On a single node or Sentinel it runs by its SHA-1 (EVALSHA, loaded on first
+    NOSCRIPT). On a Cluster it is sent whole (EVAL) every time: with EVALSHA, concurrent
+    first calls on a node without the script (a fresh node, or a replica just promoted
+    whose script cache is empty) all meet NOSCRIPT at once, and redis-py 8.1's async
+    Cluster client then sends on a connection another task is closing. The scripts are
+    a few hundred bytes; Redis caches them by digest either way."""
+
+    def __init__(self, client: AnyRedis, text: str) -> None:
+        self._client = client
+        self._text = text
+        self._registered = (
+            None if isinstance(client, RedisCluster) else client.register_script(text)
+        )
+
+    async def __call__(self, *, keys: list[str], args: list[Any]) -> Any:
+        if self._registered is not None:
+            return await self._registered(keys=keys, args=args)
+        return await self._client.eval(self._text, len(keys), *keys, *args)
+
+
+@dataclass(frozen=True, slots=True)
+class RedisConnection:
+    """The client the stores use, and for Sentinel the sentinels' own clients, which
+    must be closed with it."""
+
+    client: AnyRedis
+    sentinels: tuple[aioredis.Redis, ...] = ()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        for sentinel in self.sentinels:
+            await sentinel.aclose()
+
+
+def redis_client(url: str, options: RedisOptions | None = None) -> RedisConnection:
+    """A client for the topology `url` names, built once and reused (a Sentinel's
+    `master_for` makes a new pool on every call)."""
+    o = options or RedisOptions()
+    target = parse_redis_url(url)
+    # Errors after which the command did not run, or may be re-sent (module docstring
+    # of bridge.store.redis): a retry meets the failed-over primary.
+    retry_on: list[type[Exception]] = [rex.ConnectionError, rex.TimeoutError, rex.ReadOnlyError]
+    if target.topology == "single":
+        single = aioredis.Redis.from_url(
+            url,
+            socket_timeout=o.socket_timeout,
+            socket_connect_timeout=o.connect_timeout,
+            retry=o.retry(),
+            retry_on_error=retry_on,
+            health_check_interval=30,
+        )
+        return RedisConnection(single)
+    if target.topology == "cluster":
+        cluster = RedisCluster(
+            startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
+            username=target.username,
+            password=target.password,
+            ssl=target.tls,
+            socket_timeout=o.socket_timeout,
+            socket_connect_timeout=o.connect_timeout,
+            retry=o.retry(),
+            retry_on_error=retry_on,
+        )
+        return RedisConnection(cluster)
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        list(target.nodes),
+        sentinel_kwargs={
+            "socket_timeout": o.socket_timeout,
+            "socket_connect_timeout": o.connect_timeout,
+            "password": target.sentinel_password,
+        },
+        socket_timeout=o.socket_timeout,
+        socket_connect_timeout=o.connect_timeout,
+        retry=o.retry(),
+        retry_on_error=retry_on,
+    )
+    client: aioredis.Redis = sentinel.master_for(
+        target.service,
+        redis_class=aioredis.Redis,
+        db=target.db,
+        username=target.username,
+        password=target.password,
+        ssl=target.tls,
+        health_check_interval=30,
+        connection_class=PrimaryConnection,
+    )
+    return RedisConnection(client, tuple(sentinel.sentinels))
