@@ -31,6 +31,7 @@ class DemoPorts:
     bridge: int = 8000
     iamsmart: int = 8001
     guangdong: int = 8002
+    hk_eservice: int = 8003
 
     def url(self, port: int) -> str:
         return f"http://{self.host}:{port}"
@@ -45,6 +46,7 @@ def demo_environment(ports: DemoPorts, keys_dir: Path) -> dict[str, str]:
         "IAMSMART_API_URL": ports.url(ports.iamsmart),
         "GUANGDONG_PUBLIC_URL": ports.url(ports.guangdong),
         "GUANGDONG_API_URL": ports.url(ports.guangdong),
+        "HK_ESERVICE_PUBLIC_URL": ports.url(ports.hk_eservice),
         "IAMSMART_KEK_PUBLIC_KEY_FILE": str(keys_dir / KEK_PUBLIC_FILE),
         "IAMSMART_KEK_PRIVATE_KEY_FILE": str(keys_dir / "iamsmart-kek.pem"),
     }
@@ -71,6 +73,23 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 2
     raise RuntimeError(f"{url} did not become healthy in {seconds:.0f} s")
 
 
+def _banner(ports: DemoPorts, redis_url: str | None) -> str:
+    store = f"Redis at {redis_url}" if redis_url else "the in-memory store"
+    return (
+        "\n  GBA identity bridge demo\n"
+        f"  bridge (OpenID Provider)   {ports.url(ports.bridge)}\n"
+        f"  mock iAM Smart             {ports.url(ports.iamsmart)}\n"
+        f"  mock Guangdong platform    {ports.url(ports.guangdong)}\n"
+        f"  mock Hong Kong e-service   {ports.url(ports.hk_eservice)}\n"
+        f"  store                      {store}\n\n"
+        "  Hong Kong resident → Guangdong service:\n"
+        f"    Open {ports.url(ports.guangdong)}/ and choose 「智方便 iAM Smart」.\n"
+        "  Mainland resident → Hong Kong service:\n"
+        f"    Open {ports.url(ports.hk_eservice)}/ and choose 「廣東省統一身份認證」.\n"
+        "  Press Ctrl+C to stop.\n"
+    )
+
+
 def run_demo(ports: DemoPorts, *, redis_url: str | None, keys_dir: Path = Path("keys")) -> None:
     created = ensure_development_keys(keys_dir, SystemClock())
     for item in created:
@@ -86,24 +105,16 @@ def run_demo(ports: DemoPorts, *, redis_url: str | None, keys_dir: Path = Path("
         log_format="console",
     )
     app = create_app(settings, env=env)  # validates all configuration before anything starts
-    children = [
-        _start_mock("mock_idps.iamsmart", ports, ports.iamsmart, env),
-        _start_mock("mock_idps.guangdong", ports, ports.guangdong, env),
-    ]
+    mocks = {
+        "mock_idps.iamsmart": ports.iamsmart,
+        "mock_idps.guangdong": ports.guangdong,
+        "mock_idps.hk_eservice": ports.hk_eservice,
+    }
+    children = [_start_mock(module, ports, port, env) for module, port in mocks.items()]
     try:
-        _wait_healthy(ports.url(ports.iamsmart), children[0])
-        _wait_healthy(ports.url(ports.guangdong), children[1])
-        store = f"Redis at {redis_url}" if redis_url else "the in-memory store"
-        print(
-            "\n  GBA identity bridge demo\n"
-            f"  bridge (OpenID Provider)   {ports.url(ports.bridge)}\n"
-            f"  mock iAM Smart             {ports.url(ports.iamsmart)}\n"
-            f"  mock Guangdong platform    {ports.url(ports.guangdong)}\n"
-            f"  store                      {store}\n\n"
-            f"  Open {ports.url(ports.guangdong)}/ and choose 「智方便 iAM Smart」.\n"
-            "  Press Ctrl+C to stop.\n",
-            flush=True,
-        )
+        for port, child in zip(mocks.values(), children, strict=True):
+            _wait_healthy(ports.url(port), child)
+        print(_banner(ports, redis_url), flush=True)
         uvicorn.run(app, host=ports.host, port=ports.bridge, log_level="warning")
     finally:
         for child in children:

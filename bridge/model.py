@@ -56,6 +56,15 @@ class LocalizedText(BaseModel):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ObtainedToken:
+    """A token another authorization server issued for the resident (token exchange)."""
+
+    access_token: str
+    token_type: str
+    expires_in: int | None
+
+
 # --- Records kept in the store (sealed, TTL-bound). Pydantic for exact round trips. ---
 
 

@@ -23,7 +23,6 @@ from bridge.provider.grants.refresh_token import RefreshTokenGrant
 from bridge.provider.grants.token_exchange import ExchangeContext, TokenExchangeGrant
 from bridge.provider.revocation import Revocation
 from bridge.provider.token import TokenEndpoint
-from bridge.provider.token_exchange_targets import JwtBearerClient
 from bridge.provider.token_lookup import TokenLookup
 from bridge.settings import Settings
 from bridge.signing.keyset import KeySet
@@ -31,6 +30,7 @@ from bridge.store.records import AccessTokenStatus, Stores
 from bridge.tokens.issuer import TokenIssuer
 from bridge.tokens.presented import PresentedTokenVerifier
 from bridge.tokens.verifier import AccessTokenVerifier
+from bridge.upstream.guangdong.platform_tokens import PlatformTokens
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def build_oauth(
         presented=presented,
         issuer=issuer,
         grants=stores.grants,
-        outbound=JwtBearerClient(http),
+        outbound=PlatformTokens(http),
         audit=audit,
         clock=clock,
     )

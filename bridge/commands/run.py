@@ -18,17 +18,25 @@ def demo(
     port: Annotated[int, typer.Option(help="Bridge port.")] = 8000,
     iamsmart_port: Annotated[int, typer.Option(help="Mock iAM Smart port.")] = 8001,
     guangdong_port: Annotated[int, typer.Option(help="Mock Guangdong platform port.")] = 8002,
+    hk_eservice_port: Annotated[int, typer.Option(help="Mock Hong Kong e-service port.")] = 8003,
     redis: Annotated[
         str | None,
         typer.Option(envvar="BRIDGE_REDIS_URL", help="Use this Redis instead of memory."),
     ] = None,
     keys_dir: Annotated[Path, typer.Option(help="Where development keys go.")] = Path("keys"),
 ) -> None:
-    """Run the bridge with both mock identity providers; sign in from a browser."""
+    """Run the bridge with the mock identity providers and services of both directions;
+    sign in from a browser."""
     from bridge.demo import DemoPorts, run_demo
 
     configure_logging("INFO", "console")
-    ports = DemoPorts(host=host, bridge=port, iamsmart=iamsmart_port, guangdong=guangdong_port)
+    ports = DemoPorts(
+        host=host,
+        bridge=port,
+        iamsmart=iamsmart_port,
+        guangdong=guangdong_port,
+        hk_eservice=hk_eservice_port,
+    )
     try:
         run_demo(ports, redis_url=redis, keys_dir=keys_dir)
     except BridgeError as error:

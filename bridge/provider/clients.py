@@ -67,7 +67,6 @@ class Client(BaseModel):
         "client; weaker ones end in unmet_authentication_requirements.",
     )
     downstream: str = Field(
-        "guangdong",
         pattern=r"^[a-z0-9_-]{1,32}$",
         description="Which jurisdiction's claims the client receives: the `downstream` of "
         "the claim rule files that map each of its upstreams (config/claims/).",

@@ -6,8 +6,8 @@ A *target* is one audience a token can be exchanged for:
 
 - `kind: bridge` — the bridge mints its own access token (RFC 9068) for that audience;
 - `kind: jwt_bearer` — the bridge obtains the token from another authorization server
-  (the Guangdong platform) with a bridge-signed assertion, RFC 7523 §2.1, naming the
-  resident's pairwise `sub` at that server's sector.
+  with a bridge-signed assertion, RFC 7523 §2.1, naming the resident's pairwise `sub` at
+  that server's sector (the client for it is injected by the composition root).
 """
 
 from __future__ import annotations

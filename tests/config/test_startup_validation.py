@@ -77,6 +77,7 @@ clients:
     allowed_claims: [name, shoe_size]
     allowed_scopes: [openid, telepathy]
     upstreams: [iamsmart, nowhere]
+    downstream: guangdong
 """
         % ("0" * 64)
     )

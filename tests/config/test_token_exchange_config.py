@@ -25,6 +25,7 @@ def client(client_id: str, **extra: object) -> dict[str, object]:
         "client_secret_sha256": "0" * 64,
         "redirect_uris": ["https://portal.test/cb"],
         "upstreams": ["iamsmart"],
+        "downstream": "guangdong",
     }
     entry.update(extra)
     return entry

@@ -224,6 +224,7 @@ def _client(client_id: str, **extra: Any) -> dict[str, Any]:
         "jurisdiction": {"en": "Guangdong", "zh-Hant": "廣東", "zh-Hans": "广东"},
         "redirect_uris": ["https://portal.test/callback"],
         "upstreams": ["iamsmart"],
+        "downstream": "guangdong",
         "allowed_scopes": ["openid", "profile"],
         "allowed_claims": ["name", "birthdate"],
         "sector_identifier": client_id,

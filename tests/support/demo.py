@@ -45,6 +45,7 @@ class Demo:
     bridge: str
     iamsmart: str
     guangdong: str
+    hk_eservice: str
     env: dict[str, str]
     output: str = ""
 
@@ -53,7 +54,7 @@ class Demo:
 def running_demo(keys_dir: Path) -> Iterator[Demo]:
     """Start `python -m bridge demo` (environment cleaned of BRIDGE_/IAMSMART_ settings),
     wait for its servers, and stop it with Ctrl+C; `output` holds what it printed."""
-    ports = free_ports(3)
+    ports = free_ports(4)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BRIDGE_", "IAMSMART_"))}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [
@@ -67,6 +68,8 @@ def running_demo(keys_dir: Path) -> Iterator[Demo]:
             str(ports[1]),
             "--guangdong-port",
             str(ports[2]),
+            "--hk-eservice-port",
+            str(ports[3]),
             "--keys-dir",
             str(keys_dir),
         ],
@@ -75,10 +78,10 @@ def running_demo(keys_dir: Path) -> Iterator[Demo]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    bridge, iamsmart, guangdong = (f"http://127.0.0.1:{p}" for p in ports)
-    demo = Demo(process, bridge, iamsmart, guangdong, env)
+    bridge, iamsmart, guangdong, hk_eservice = (f"http://127.0.0.1:{p}" for p in ports)
+    demo = Demo(process, bridge, iamsmart, guangdong, hk_eservice, env)
     try:
-        for url in (bridge, iamsmart, guangdong):
+        for url in (bridge, iamsmart, guangdong, hk_eservice):
             wait_until_up(f"{url}/healthz", process)
         yield demo
     finally:

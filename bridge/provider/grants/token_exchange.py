@@ -15,20 +15,19 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
 from bridge.audit import AuditTrail
 from bridge.clock import Clock
 from bridge.errors import InvalidRequestError, UnauthorizedClientError
-from bridge.model import Grant
+from bridge.model import Grant, ObtainedToken
 from bridge.provider.clients import Client
 from bridge.provider.grants.common import TokenLifetimes
 from bridge.provider.subject import pairwise_subject
 from bridge.provider.token_exchange import act_claim, choose_targets, parse_request, scope_for
 from bridge.provider.token_exchange_config import ClientExchangePolicy, ExchangeConfig, Target
-from bridge.provider.token_exchange_targets import JwtBearerClient
 from bridge.store.records import Grants
 from bridge.tokens.issuer import TokenIssuer
 from bridge.tokens.presented import PresentedToken, PresentedTokenVerifier
@@ -44,6 +43,21 @@ class ExchangeContext:
     lifetimes: TokenLifetimes
 
 
+class OutboundTokens(Protocol):
+    """Obtains a token from another authorization server with a bridge-signed RFC 7523
+    assertion (the Guangdong platform's client lives with its connector)."""
+
+    async def obtain(
+        self,
+        *,
+        token_endpoint: str,
+        target: str,
+        display_name: str,
+        assertion: str,
+        scopes: Sequence[str],
+    ) -> ObtainedToken: ...
+
+
 class TokenExchangeGrant:
     grant_type = GRANT_TOKEN_EXCHANGE
 
@@ -54,7 +68,7 @@ class TokenExchangeGrant:
         presented: PresentedTokenVerifier,
         issuer: TokenIssuer,
         grants: Grants,
-        outbound: JwtBearerClient,
+        outbound: OutboundTokens,
         audit: AuditTrail,
         clock: Clock,
     ) -> None:
@@ -165,7 +179,14 @@ class TokenExchangeGrant:
             ttl=self._context.lifetimes.outbound_assertion,
             extra=extra,
         )
-        obtained = await self._outbound.obtain(target, assertion, scopes)
+        assert target.token_endpoint is not None  # noqa: S101 - validated with the config
+        obtained = await self._outbound.obtain(
+            token_endpoint=target.token_endpoint,
+            target=target.name,
+            display_name=target.display_name,
+            assertion=assertion,
+            scopes=scopes,
+        )
         body: dict[str, Any] = {
             "access_token": obtained.access_token,
             "issued_token_type": TOKEN_TYPE_ACCESS_TOKEN,

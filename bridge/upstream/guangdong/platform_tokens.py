@@ -1,8 +1,10 @@
-"""Obtaining a token from another authorization server with a bridge-signed JWT
-assertion: the RFC 7523 §2.1 authorization grant, as the Guangdong platform accepts it.
+"""Guangdong platform tokens for portal backends: the bridge obtains one from the
+platform's token endpoint with a bridge-signed JWT assertion, the RFC 7523 §2.1
+authorization grant, as the platform accepts it (the token exchange grant, RFC 8693,
+calls this for a `jwt_bearer` target).
 
-The assertion names the resident's pairwise `sub` at that server's sector (the `sub`
-the server bound at sign-in); the server verifies it against the bridge's JWKS. Its
+The assertion names the resident's pairwise `sub` at the platform's sector (the `sub`
+the platform bound at sign-in); the platform verifies it against the bridge's JWKS. Its
 answers become the bridge's own errors with fixed descriptions; what it said goes to
 the log only.
 """
@@ -10,7 +12,6 @@ the log only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import httpx
 import structlog
@@ -22,7 +23,7 @@ from bridge.errors import (
     ServerError,
     TemporarilyUnavailableError,
 )
-from bridge.provider.token_exchange_config import Target
+from bridge.model import ObtainedToken
 from bridge.wire import GRANT_JWT_BEARER, TOKEN_TYPE_BEARER
 
 log = structlog.get_logger(__name__)
@@ -30,16 +31,8 @@ log = structlog.get_logger(__name__)
 MAX_RESPONSE_BYTES = 16 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class ObtainedToken:
-    access_token: str
-    token_type: str
-    expires_in: int | None
-
-
-def _refusal(target: Target, status: int, error: object) -> OAuthError:
-    name = target.display_name
-    detail = f"{target.name}: HTTP {status} error={error!r:.80}"
+def _refusal(target: str, name: str, status: int, error: object) -> OAuthError:
+    detail = f"{target}: HTTP {status} error={error!r:.80}"
     if status >= 500:
         return TemporarilyUnavailableError(f"The {name} is unavailable", detail=detail)
     if error == "invalid_grant":
@@ -52,23 +45,32 @@ def _refusal(target: Target, status: int, error: object) -> OAuthError:
     return ServerError(f"The {name} refused the bridge's request", detail=detail)
 
 
-class JwtBearerClient:
+class PlatformTokens:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self._http = http
 
-    async def obtain(self, target: Target, assertion: str, scopes: Sequence[str]) -> ObtainedToken:
-        assert target.token_endpoint is not None  # noqa: S101 - validated with the config
+    async def obtain(
+        self,
+        *,
+        token_endpoint: str,
+        target: str,
+        display_name: str,
+        assertion: str,
+        scopes: Sequence[str],
+    ) -> ObtainedToken:
+        """A token for `target` (its audience name), from `token_endpoint`;
+        `display_name` names it in error descriptions."""
         form = {"grant_type": GRANT_JWT_BEARER, "assertion": assertion}
         if scopes:
             form["scope"] = " ".join(scopes)
         try:
             response = await self._http.post(
-                target.token_endpoint, data=form, headers={"Accept": "application/json"}
+                token_endpoint, data=form, headers={"Accept": "application/json"}
             )
         except httpx.HTTPError as exc:
             raise TemporarilyUnavailableError(
-                f"The {target.display_name} could not be reached",
-                detail=f"{target.name}: {type(exc).__name__}",
+                f"The {display_name} could not be reached",
+                detail=f"{target}: {type(exc).__name__}",
             ) from None
         try:
             if len(response.content) > MAX_RESPONSE_BYTES:
@@ -78,25 +80,25 @@ class JwtBearerClient:
             body = None
         if not isinstance(body, dict):
             if response.status_code >= 500:
-                raise _refusal(target, response.status_code, None)
+                raise _refusal(target, display_name, response.status_code, None)
             raise ServerError(
-                f"The {target.display_name} answered something the bridge cannot use",
-                detail=f"{target.name}: HTTP {response.status_code}, not a JSON object",
+                f"The {display_name} answered something the bridge cannot use",
+                detail=f"{target}: HTTP {response.status_code}, not a JSON object",
             )
         if response.status_code != 200:
             log.warning(
                 "exchange.target_refused",
-                target=target.name,
+                target=target,
                 status=response.status_code,
                 error=str(body.get("error"))[:80],
             )
-            raise _refusal(target, response.status_code, body.get("error"))
+            raise _refusal(target, display_name, response.status_code, body.get("error"))
         token, token_type = body.get("access_token"), body.get("token_type")
         expires_in = body.get("expires_in")
         if not isinstance(token, str) or not token or not isinstance(token_type, str):
             raise ServerError(
-                f"The {target.display_name} answered something the bridge cannot use",
-                detail=f"{target.name}: token response without access_token/token_type",
+                f"The {display_name} answered something the bridge cannot use",
+                detail=f"{target}: token response without access_token/token_type",
             )
         return ObtainedToken(
             access_token=token,
