@@ -7,6 +7,7 @@ screenshot under test-artifacts/browser/."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -139,3 +140,47 @@ def test_resident_reviews_and_withdraws_a_remembered_consent_in_the_browser(
     expect(page.get_by_role("status")).to_be_visible()
     expect(page.locator("section[data-client='gd-platform-dev']")).to_have_count(0)
     shot(page, artifacts, "consents-page-withdrawn-zh-Hant")
+
+
+@pytest.fixture
+def both_directions(tmp_path: Path, redis_url: str) -> Iterator[tuple[Chain, str]]:
+    """The chain with the mock Hong Kong e-service beside it."""
+    from bridge.clock import ManualClock
+    from mock_idps.hk_eservice import create_app, load_config
+    from tests.flows.conftest import START
+    from tests.support.servers import bind_loopback, serving, url_of
+
+    sock = bind_loopback()
+    env = {"HK_ESERVICE_PUBLIC_URL": url_of(sock)}
+    with running_chain(tmp_path, redis_url, env_overrides=env) as chain:
+        config = load_config(env={**env, "BRIDGE_ISSUER": chain.bridge})
+        with serving(create_app(config, clock=ManualClock(START).now), sock):
+            yield chain, url_of(sock)
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_mainland_resident_signs_in_to_the_hong_kong_service_in_their_language(
+    both_directions: tuple[Chain, str], context: BrowserContext, artifacts: Path, language: str
+) -> None:
+    """The second direction by clicking: the Hong Kong e-service's Guangdong button, the
+    platform's own login, the bridge's PIPL separate consent, back to the service."""
+    _, hk = both_directions
+    page = context.new_page()
+    page.goto(f"{hk}/?lang={language}")
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    shot(page, artifacts, f"mainland-{language}-1-hk-eservice")
+    page.locator("#login-guangdong").click()
+    expect(page).to_have_url(re.compile(r".*/tif/sso/connect/page/oauth2/authorize\?.*"))
+    shot(page, artifacts, f"mainland-{language}-2-guangdong-login")
+    page.locator('form[data-persona="chen-fa-ming"] button[value="sign_in"]').click()
+    # The bridge's separate consent, in the language the service passed on (ui_locales).
+    expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[language])
+    expect(page.locator("#consent-direction")).to_be_visible()
+    expect(page.locator("h1")).to_contain_text(
+        translate(language, "consent_title_pipl").split("{")[0].strip()
+    )
+    shot(page, artifacts, f"mainland-{language}-3-pipl-consent")
+    page.get_by_role("button", name=translate(language, "consent_allow_pipl")).click()
+    expect(page.locator("#profile-acr")).to_have_attribute("data-value", "L2")
+    expect(page.locator("#claims")).to_contain_text("陳發明")
+    shot(page, artifacts, f"mainland-{language}-4-hk-profile")
