@@ -342,3 +342,34 @@ def test_a_slow_guangdong_times_out_without_hanging_the_resident(
             resident.close()
     finally:
         silent.close()
+
+
+def test_a_mainland_resident_reviews_and_withdraws_consent_with_their_guangdong_identity(
+    gd_chain: Chain, hk_rp: RelyingParty
+) -> None:
+    """The resident's own consents page works with either identity provider: remembered
+    through Guangdong, it is found again by signing in at Guangdong."""
+    resident = Resident()
+    request = hk_rp.authorization_request(idp_hint="guangdong")
+    page = sign_in_at_guangdong(resident, at_guangdong(resident, request.url), "liang-zhi-wei")
+    resident.submit(
+        page, button=("decision", "allow"), fields={"remember": "yes"}, stop_at=CLIENT_REDIRECT
+    )
+    resident.close()
+    resident = Resident()  # later, on another device: no platform session there
+    landing = resident.open(f"{gd_chain.bridge}/consents?lang=en")
+    button = landing.html.select_one("#consents-sign-in-guangdong")
+    assert button is not None, landing.text[:300]
+    login = at_guangdong(resident, f"{gd_chain.bridge}{button['href']}")
+    listing = resident.submit(
+        login, form=persona_form(login, "liang-zhi-wei"), button=("action", "sign_in")
+    )
+    assert listing.url.startswith(f"{gd_chain.bridge}/consents"), listing.url
+    form = listing.html.select_one("form[action='/consents/withdraw']")
+    assert form is not None and "Hong Kong Government e-Service" in listing.text
+    withdrawn = resident.submit(listing, form=form)
+    assert "withdrawn" in withdrawn.url or "withdrawn" in withdrawn.text.lower()
+    again = hk_rp.authorization_request(idp_hint="guangdong")
+    asked = resident.open(again.url)  # the platform's session signs the resident in at once
+    assert "/consent/" in asked.url, "after withdrawal the service must ask again"
+    resident.close()
