@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from mock_idps.guangdong.forms import BadForm, Params, first, form_lists
+from mock_idps.guangdong.forms import Params, first, form_or_empty
 from mock_idps.guangdong.sessions import LOGIN_COOKIE
 from mock_idps.guangdong.state import GuangdongPlatform
 from mock_idps.guangdong.web import (
@@ -75,10 +75,7 @@ def _attempt_over(request: Request, kind: str) -> Response:
 
 
 async def platform_login(request: Request) -> Response:
-    try:
-        form = await form_lists(request)
-    except BadForm:
-        form = {}
+    form = await form_or_empty(request)
     outcome = decide(platform_of(request), form, request.cookies.get(LOGIN_COOKIE, ""))
     if outcome.cancelled_to is not None:
         return redirect(outcome.cancelled_to)

@@ -127,6 +127,16 @@ class GuangdongPlatform:
         if session_id:
             self.sessions.delete(session_id)
 
+    def remove_binding(self, session_id: str, session: PlatformSession) -> bool:
+        """Unbind the iAM Smart identity behind `session` and end the session; False for
+        a session from the platform's own login, behind which nothing is bound."""
+        if session.bridge_subject is None:
+            return False
+        self.bindings.unbind(session.bridge_subject)
+        self.sign_out(session_id)
+        log.info("binding removed by the resident")
+        return True
+
     def begin_binding(
         self, identity: BridgeIdentity, resume: str | None, locale: str | None
     ) -> str:
