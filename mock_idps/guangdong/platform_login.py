@@ -45,8 +45,8 @@ def decide(platform: GuangdongPlatform, form: Params, browser: str) -> LoginOutc
     presented = first(form, "csrf_token") or ""
     if not resume or not platform_login_token_valid(platform, resume, browser, presented):
         return LoginOutcome(failure="expired")
-    request = platform.portal_requests.get(resume)
-    if request is None or "platform" not in platform.login_methods(request):
+    request = platform.waiting_request(resume, "platform")
+    if request is None:
         return LoginOutcome(failure="expired")
     action = first(form, "action")
     account = platform.accounts.mainland_resident(first(form, "persona") or "")
