@@ -32,16 +32,13 @@ _FINAL = {RefusalReason.MISSING_CLAIMS, RefusalReason.ALREADY_BOUND}
 
 def _binding_over(request: Request, message_key: str, locale: str, resume: str | None) -> Response:
     platform = platform_of(request)
-    response = platform.pages.message(
+    response = platform.pages.error(
         request,
         locale=locale,
-        page="error",
         title_key="bind.title",
         heading_key="bind.error.heading",
         message_key=message_key,
-        error_reason=message_key.rsplit(".", 1)[-1],
         retry_url=retry_url(resume),
-        status_code=400,
     )
     clear_cookie(response, BIND_COOKIE, secure=platform.config.secure_cookies)
     return response

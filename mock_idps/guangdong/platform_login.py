@@ -62,15 +62,12 @@ def decide(platform: GuangdongPlatform, form: Params, browser: str) -> LoginOutc
 
 def _attempt_over(request: Request, kind: str) -> Response:
     # No "try again" link: only the tif client can start a new sign-in.
-    return platform_of(request).pages.message(
+    return platform_of(request).pages.error(
         request,
         locale=locale_of(request),
-        page="error",
         title_key="error.title",
         heading_key="error.heading",
         message_key=f"error.{kind}",
-        error_reason=kind,
-        status_code=400,
     )
 
 

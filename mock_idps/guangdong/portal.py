@@ -27,15 +27,12 @@ _JSON_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _authorize_refused(request: Request, refusal: AuthorizeRejected) -> Response:
-    return platform_of(request).pages.message(
+    return platform_of(request).pages.error(
         request,
         locale=locale_of(request),
-        page="error",
         title_key="portal.error.title",
         heading_key="portal.error.heading",
         message_key=refusal.message_key,
-        error_reason=refusal.message_key.rsplit(".", 1)[-1],
-        status_code=400,
     )
 
 

@@ -59,14 +59,12 @@ def retry_url(resume: str | None) -> str:
 
 
 def sign_in_failed(request: Request, kind: str, locale: str, resume: str | None = None) -> Response:
-    return platform_of(request).pages.message(
+    return platform_of(request).pages.error(
         request,
         locale=locale,
-        page="error",
         title_key="error.title",
         heading_key="error.heading",
         message_key=f"error.{kind}",
-        error_reason=kind,
         retry_url=retry_url(resume),
         status_code=_STATUS[kind],
     )
