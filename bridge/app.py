@@ -20,6 +20,7 @@ from bridge.clock import Clock
 from bridge.core import Core, build_core
 from bridge.http.answers import CookiePolicy
 from bridge.http.api import ApiEndpoints
+from bridge.http.consents_page import ConsentsPage
 from bridge.http.errors import install_error_handlers, render_error, unhandled_error
 from bridge.http.middleware import RequestContextMiddleware
 from bridge.http.pages import Pages
@@ -52,10 +53,11 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
         remember_days=settings.consent_memory_ttl // 86400,
         offline_days=max(1, settings.refresh_token_absolute_ttl // 86400),
     )
+    consents_page = ConsentsPage(clients=core.clients, directions=core.directions, pages=pages)
     for router in (
         metadata_routes(core.discovery, core.key_ring, core.metrics),
         signin_routes(core.signin, consent_pages, pages, cookies),
-        consents_routes(core.signin.accounts, core.clients, core.directions, pages, cookies),
+        consents_routes(core.signin.accounts, consents_page, pages, cookies),
         error_routes(pages),
         health_routes(core.backend, core.key_ring, 3 * settings.keys_refresh_interval),
         metrics_routes(core.metrics),

@@ -7,14 +7,21 @@ in `binding.py`. The form is asked once: a bound resident never sees it again.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from mock_idps.guangdong.binding import BindingRefusal, RefusalReason
-from mock_idps.guangdong.forms import BadForm, clear_cookie, first, form_lists
-from mock_idps.guangdong.sessions import BIND_COOKIE, SESSION_COOKIE, csrf_token, csrf_valid
+from mock_idps.guangdong.forms import Params, clear_cookie, first, form_or_empty
+from mock_idps.guangdong.sessions import (
+    BIND_COOKIE,
+    SESSION_COOKIE,
+    PendingBinding,
+    csrf_token,
+    csrf_valid,
+)
+from mock_idps.guangdong.state import GuangdongPlatform
 from mock_idps.guangdong.web import locale_of, platform_of, redirect, retry_url, signed_in
 
 log = logging.getLogger("mock_idps.guangdong")
@@ -25,16 +32,13 @@ _FINAL = {RefusalReason.MISSING_CLAIMS, RefusalReason.ALREADY_BOUND}
 
 def _binding_over(request: Request, message_key: str, locale: str, resume: str | None) -> Response:
     platform = platform_of(request)
-    response = platform.pages.message(
+    response = platform.pages.error(
         request,
         locale=locale,
-        page="error",
         title_key="bind.title",
         heading_key="bind.error.heading",
         message_key=message_key,
-        error_reason=message_key.rsplit(".", 1)[-1],
         retry_url=retry_url(resume),
-        status_code=400,
     )
     clear_cookie(response, BIND_COOKIE, secure=platform.config.secure_cookies)
     return response
@@ -73,40 +77,75 @@ async def bind_form(request: Request) -> Response:
     return _bind_form(request, binding_id, locale_of(request, pending.locale))
 
 
+@dataclass(frozen=True, slots=True)
+class BindOutcome:
+    """What a 回乡证 form leads to; exactly one of the first three fields is set."""
+
+    session_id: str | None = None
+    """Bound: the new platform session."""
+    refusal: BindingRefusal | None = None
+    """Refused, but the resident may type the number again."""
+    over: str | None = None
+    """Catalog key of why this binding cannot go on: the resident signs in again."""
+    resume: str | None = None
+    """The portal request that waits for the resident."""
+
+
+def _permit_number(form: Params) -> str:
+    return (first(form, "permit_number") or "")[:64]
+
+
+def attempt_binding(
+    platform: GuangdongPlatform, binding_id: str, pending: PendingBinding | None, form: Params
+) -> BindOutcome:
+    """Check the form's CSRF token, then bind the number it gives, or count the attempt."""
+    presented = first(form, "csrf_token") or ""
+    if pending is None or not csrf_valid(platform.csrf_secret, "bind", binding_id, presented):
+        return BindOutcome(over="bind.error.expired")
+    result = platform.bindings.bind(
+        platform.accounts, pending.bridge_subject, _permit_number(form), pending.claims
+    )
+    if isinstance(result, BindingRefusal):
+        return _refused(platform, binding_id, pending, result)
+    platform.pending_bindings.delete(binding_id)
+    log.info("binding stored")
+    session_id = platform.sign_in(result, pending.acr, pending.bridge_subject)
+    return BindOutcome(session_id=session_id, resume=pending.resume)
+
+
+def _refused(
+    platform: GuangdongPlatform, binding_id: str, pending: PendingBinding, refusal: BindingRefusal
+) -> BindOutcome:
+    log.info("binding refused reason=%s", refusal.reason.value)
+    if refusal.reason in _FINAL:
+        platform.pending_bindings.delete(binding_id)
+        return BindOutcome(over=refusal.message_key, resume=pending.resume)
+    # A mistyped number costs no attempt: only a well-formed one can probe accounts.
+    if refusal.reason is not RefusalReason.MALFORMED_PERMIT:
+        attempts = pending.attempts + 1
+        if attempts >= platform.config.binding_attempts:
+            platform.pending_bindings.delete(binding_id)
+            return BindOutcome(over="bind.error.too_many", resume=pending.resume)
+        platform.pending_bindings.put(
+            binding_id, replace(pending, attempts=attempts), platform.config.lifetimes.binding
+        )
+    return BindOutcome(refusal=refusal)
+
+
 async def bind_submit(request: Request) -> Response:
     platform = platform_of(request)
     binding_id = request.cookies.get(BIND_COOKIE, "")
     pending = platform.pending_bindings.get(binding_id) if binding_id else None
     locale = locale_of(request, pending.locale if pending else None)
-    try:
-        form = await form_lists(request)
-    except BadForm:
-        form = {}
-    presented = first(form, "csrf_token") or ""
-    if pending is None or not csrf_valid(platform.csrf_secret, "bind", binding_id, presented):
-        return _binding_over(request, "bind.error.expired", locale, None)
-    permit_number = (first(form, "permit_number") or "")[:64]
-    result = platform.bindings.bind(
-        platform.accounts, pending.bridge_subject, permit_number, pending.claims
-    )
-    if isinstance(result, BindingRefusal):
-        log.info("binding refused reason=%s", result.reason.value)
-        if result.reason in _FINAL:
-            platform.pending_bindings.delete(binding_id)
-            return _binding_over(request, result.message_key, locale, pending.resume)
-        if result.reason is not RefusalReason.MALFORMED_PERMIT:
-            attempts = pending.attempts + 1
-            if attempts >= platform.config.binding_attempts:
-                platform.pending_bindings.delete(binding_id)
-                return _binding_over(request, "bind.error.too_many", locale, pending.resume)
-            platform.pending_bindings.put(
-                binding_id, replace(pending, attempts=attempts), platform.config.lifetimes.binding
-            )
-        return _bind_form(request, binding_id, locale, permit_number=permit_number, refusal=result)
-    platform.pending_bindings.delete(binding_id)
-    log.info("binding stored")
-    session_id = platform.sign_in(result, pending.acr, pending.bridge_subject)
-    response = signed_in(request, session_id, pending.resume)
+    form = await form_or_empty(request)
+    outcome = attempt_binding(platform, binding_id, pending, form)
+    if outcome.refusal is not None:
+        return _bind_form(
+            request, binding_id, locale, permit_number=_permit_number(form), refusal=outcome.refusal
+        )
+    if outcome.session_id is None:
+        return _binding_over(request, outcome.over or "bind.error.expired", locale, outcome.resume)
+    response = signed_in(request, outcome.session_id, outcome.resume)
     clear_cookie(response, BIND_COOKIE, secure=platform.config.secure_cookies)
     return response
 
@@ -114,20 +153,13 @@ async def bind_submit(request: Request) -> Response:
 async def unbind(request: Request) -> Response:
     platform = platform_of(request)
     session_id = request.cookies.get(SESSION_COOKIE, "")
-    signed_in = platform.session(session_id)
-    try:
-        form = await form_lists(request)
-    except BadForm:
-        form = {}
+    session = platform.session(session_id)
+    form = await form_or_empty(request)
     presented = first(form, "csrf_token") or ""
-    if signed_in is None or not csrf_valid(platform.csrf_secret, "session", session_id, presented):
+    if session is None or not csrf_valid(platform.csrf_secret, "session", session_id, presented):
         return redirect("/")
-    subject = signed_in[0].bridge_subject
-    if subject is None:  # signed in with the platform's own login: nothing is bound
+    if not platform.remove_binding(session_id, session[0]):
         return redirect("/profile")
-    platform.bindings.unbind(subject)
-    platform.sign_out(session_id)
-    log.info("binding removed by the resident")
     response = redirect("/")
     clear_cookie(response, SESSION_COOKIE, secure=platform.config.secure_cookies)
     return response

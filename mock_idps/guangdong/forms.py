@@ -46,6 +46,15 @@ async def form_lists(request: Request) -> Params:
         raise BadForm("malformed") from exc
 
 
+async def form_or_empty(request: Request) -> Params:
+    """The form, or no fields at all when the body is not a small urlencoded form: every
+    field then reads as missing, which fails the form's CSRF check."""
+    try:
+        return await form_lists(request)
+    except BadForm:
+        return {}
+
+
 def first(params: Params, name: str) -> str | None:
     values = params.get(name)
     return values[0] if values else None

@@ -89,3 +89,28 @@ class Pages:
             error_reason=error_reason,
             retry_url=retry_url,
         )
+
+    def error(
+        self,
+        request: Request,
+        *,
+        locale: str,
+        title_key: str,
+        heading_key: str,
+        message_key: str,
+        retry_url: str | None = None,
+        status_code: int = 400,
+    ) -> HTMLResponse:
+        """An error page; its `error_reason`, which tests and scripts read, is the last
+        part of the message's catalog key (`bind.error.expired` → `expired`)."""
+        return self.message(
+            request,
+            locale=locale,
+            page="error",
+            title_key=title_key,
+            heading_key=heading_key,
+            message_key=message_key,
+            error_reason=message_key.rsplit(".", 1)[-1],
+            retry_url=retry_url,
+            status_code=status_code,
+        )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from mock_idps.guangdong.forms import BadForm, Params, first, form_lists
+from mock_idps.guangdong.forms import Params, first, form_or_empty
 from mock_idps.guangdong.sessions import LOGIN_COOKIE
 from mock_idps.guangdong.state import GuangdongPlatform
 from mock_idps.guangdong.web import (
@@ -45,8 +45,8 @@ def decide(platform: GuangdongPlatform, form: Params, browser: str) -> LoginOutc
     presented = first(form, "csrf_token") or ""
     if not resume or not platform_login_token_valid(platform, resume, browser, presented):
         return LoginOutcome(failure="expired")
-    request = platform.portal_requests.get(resume)
-    if request is None or "platform" not in platform.login_methods(request):
+    request = platform.waiting_request(resume, "platform")
+    if request is None:
         return LoginOutcome(failure="expired")
     action = first(form, "action")
     account = platform.accounts.mainland_resident(first(form, "persona") or "")
@@ -62,23 +62,17 @@ def decide(platform: GuangdongPlatform, form: Params, browser: str) -> LoginOutc
 
 def _attempt_over(request: Request, kind: str) -> Response:
     # No "try again" link: only the tif client can start a new sign-in.
-    return platform_of(request).pages.message(
+    return platform_of(request).pages.error(
         request,
         locale=locale_of(request),
-        page="error",
         title_key="error.title",
         heading_key="error.heading",
         message_key=f"error.{kind}",
-        error_reason=kind,
-        status_code=400,
     )
 
 
 async def platform_login(request: Request) -> Response:
-    try:
-        form = await form_lists(request)
-    except BadForm:
-        form = {}
+    form = await form_or_empty(request)
     outcome = decide(platform_of(request), form, request.cookies.get(LOGIN_COOKIE, ""))
     if outcome.cancelled_to is not None:
         return redirect(outcome.cancelled_to)

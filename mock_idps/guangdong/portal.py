@@ -20,10 +20,20 @@ from mock_idps.guangdong.forms import (
 )
 from mock_idps.guangdong.jwt_bearer import GRANT_TYPE
 from mock_idps.guangdong.sessions import SESSION_COOKIE
-from mock_idps.guangdong.web import locale_of, login_page, platform_of
+from mock_idps.guangdong.web import locale_of, login_page, platform_of, signed_out_page
 
 _PREFIXES = ("/tif/sso/connect/page/oauth2", "/pscp/sso/connect/page/oauth2")
 _JSON_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _authorize_refused(request: Request, refusal: AuthorizeRejected) -> Response:
+    return platform_of(request).pages.error(
+        request,
+        locale=locale_of(request),
+        title_key="portal.error.title",
+        heading_key="portal.error.heading",
+        message_key=refusal.message_key,
+    )
 
 
 async def authorize(request: Request) -> Response:
@@ -31,38 +41,34 @@ async def authorize(request: Request) -> Response:
     try:
         portal_request = platform.portal.check_authorize(query_lists(request))
     except AuthorizeRejected as exc:
-        return platform.pages.message(
-            request,
-            locale=locale_of(request),
-            page="error",
-            title_key="portal.error.title",
-            heading_key="portal.error.heading",
-            message_key=exc.message_key,
-            error_reason=exc.message_key.rsplit(".", 1)[-1],
-            status_code=400,
-        )
-    signed_in = platform.session(request.cookies.get(SESSION_COOKIE))
-    if signed_in is not None and platform.session_serves(signed_in[0], portal_request):
-        target = platform.portal_redirect(portal_request, signed_in[0])
+        return _authorize_refused(request, exc)
+    target = platform.reuse_session(request.cookies.get(SESSION_COOKIE), portal_request)
+    if target is not None:
         return RedirectResponse(target, status_code=302, headers={"Cache-Control": "no-store"})
     resume = platform.remember_portal_request(portal_request)
     return login_page(request, resume=resume, portal=platform.portal_client_of(portal_request))
 
 
-async def access_token(request: Request) -> Response:
+async def _token_params(request: Request) -> Params:
+    """The query's parameters and, for a POST, the form's, as the platform reads both."""
     params: Params = query_lists(request)
     if request.method == "POST":
         try:
             for name, values in (await form_lists(request)).items():
                 params.setdefault(name, []).extend(values)
-        except BadForm:
-            error = TokenError("invalid_request", "body must be a small urlencoded form")
-            return JSONResponse(error.body(), status_code=400, headers=_JSON_HEADERS)
+        except BadForm as exc:
+            raise TokenError("invalid_request", "body must be a small urlencoded form") from exc
+    return params
+
+
+async def access_token(request: Request) -> Response:
+    platform = platform_of(request)
     try:
+        params = await _token_params(request)
         if first(params, "grant_type") == GRANT_TYPE and request.method == "POST":
-            body = await platform_of(request).jwt_bearer.grant(_single_values(params))
+            body = await platform.jwt_bearer.grant(_single_values(params))
         else:
-            body = platform_of(request).portal.redeem(params)
+            body = platform.portal.redeem(params)
     except TokenError as error:
         return JSONResponse(error.body(), status_code=400, headers=_JSON_HEADERS)
     return JSONResponse(body, headers=_JSON_HEADERS)
@@ -89,13 +95,7 @@ async def sso_logout(request: Request) -> Response:
     if target is not None:
         response = RedirectResponse(target, status_code=302)
     else:
-        response = platform.pages.message(
-            request,
-            locale=locale_of(request),
-            page="signed-out",
-            title_key="signed_out.title",
-            heading_key="signed_out.heading",
-        )
+        response = signed_out_page(request)
     clear_cookie(response, SESSION_COOKIE, secure=platform.config.secure_cookies)
     return response
 

@@ -6,6 +6,7 @@ codes and tokens here; the routes only call the methods below.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -17,6 +18,7 @@ from mock_idps.guangdong.binding import Bindings
 from mock_idps.guangdong.bridge_keys import BridgeKeys
 from mock_idps.guangdong.config import GuangdongConfig, LoginMethod, PortalClient
 from mock_idps.guangdong.dialect import PortalAuthority
+from mock_idps.guangdong.i18n import match_locale
 from mock_idps.guangdong.jwt_bearer import JwtBearerGrant
 from mock_idps.guangdong.oidc_client import BridgeClient, BridgeIdentity
 from mock_idps.guangdong.pages import Pages
@@ -123,9 +125,59 @@ class GuangdongPlatform:
         """
         return session.method in self.login_methods(request)
 
+    def waiting_request(self, resume: str | None, method: LoginMethod) -> PortalRequest | None:
+        """The portal request waiting under `resume`, if its client offers `method`."""
+        request = self.portal_requests.get(resume) if resume else None
+        return request if request is not None and method in self.login_methods(request) else None
+
+    def reuse_session(self, session_id: str | None, request: PortalRequest) -> str | None:
+        """Where the browser goes at once when its live session may answer `request`."""
+        signed_in = self.session(session_id)
+        if signed_in is None or not self.session_serves(signed_in[0], request):
+            return None
+        return self.portal_redirect(request, signed_in[0])
+
+    async def begin_iamsmart(self, ui_locales: str, browser: str, resume: str | None) -> str:
+        """Start a sign-in through the bridge from this browser; the URL to send it to.
+
+        Raises `BridgeSignInError` when the bridge cannot be asked.
+        """
+        start = await self.bridge.start(ui_locales)
+        locale = match_locale(ui_locales.split()[0])
+        flow = LoginFlow(start.state, start.nonce, start.code_verifier, browser, resume, locale)
+        self.logins.put(start.state, flow, self.config.lifetimes.login_flow)
+        return start.url
+
+    def returning_login(self, state: str | None, browser: str) -> LoginFlow | None:
+        """The sign-in a callback completes, if it started in this browser; used once."""
+        flow = self.logins.take(state) if state else None
+        if flow is None or not hmac.compare_digest(flow.browser.encode(), browser.encode()):
+            return None
+        return flow
+
+    async def finish_iamsmart(self, flow: LoginFlow, params: dict[str, str]) -> BridgeIdentity:
+        """Who the bridge says signed in; raises `BridgeSignInError` when it did not."""
+        return await self.bridge.complete(
+            params, nonce=flow.nonce, code_verifier=flow.code_verifier
+        )
+
+    def bound_account(self, identity: BridgeIdentity) -> Account | None:
+        useridcode = self.bindings.account_for(identity.subject)
+        return self.accounts.by_useridcode(useridcode) if useridcode else None
+
     def sign_out(self, session_id: str | None) -> None:
         if session_id:
             self.sessions.delete(session_id)
+
+    def remove_binding(self, session_id: str, session: PlatformSession) -> bool:
+        """Unbind the iAM Smart identity behind `session` and end the session; False for
+        a session from the platform's own login, behind which nothing is bound."""
+        if session.bridge_subject is None:
+            return False
+        self.bindings.unbind(session.bridge_subject)
+        self.sign_out(session_id)
+        log.info("binding removed by the resident")
+        return True
 
     def begin_binding(
         self, identity: BridgeIdentity, resume: str | None, locale: str | None

@@ -6,7 +6,6 @@ failure becomes a page in the resident's language, never a 500.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 
@@ -15,8 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from mock_idps.guangdong.config import PortalClient
 from mock_idps.guangdong.forms import clear_cookie, set_cookie
-from mock_idps.guangdong.i18n import match_locale, negotiate
-from mock_idps.guangdong.oidc_client import BridgeSignInError
+from mock_idps.guangdong.i18n import negotiate
+from mock_idps.guangdong.oidc_client import BridgeIdentity, BridgeSignInError
 from mock_idps.guangdong.sessions import (
     BIND_COOKIE,
     LANG_COOKIE,
@@ -60,14 +59,12 @@ def retry_url(resume: str | None) -> str:
 
 
 def sign_in_failed(request: Request, kind: str, locale: str, resume: str | None = None) -> Response:
-    return platform_of(request).pages.message(
+    return platform_of(request).pages.error(
         request,
         locale=locale,
-        page="error",
         title_key="error.title",
         heading_key="error.heading",
         message_key=f"error.{kind}",
-        error_reason=kind,
         retry_url=retry_url(resume),
         status_code=_STATUS[kind],
     )
@@ -150,29 +147,33 @@ async def profile(request: Request) -> Response:
     return _profile(request) or redirect("/")
 
 
+def _ui_locales(request: Request, locale: str) -> str:
+    """The portal's `ui_locales` for the bridge, when well-formed; else the page's locale."""
+    ui_locales = request.query_params.get("ui_locales")
+    return ui_locales if ui_locales is not None and _UI_LOCALES.fullmatch(ui_locales) else locale
+
+
+def _iamsmart_resume(request: Request) -> str | None:
+    """The portal request to resume after iAM Smart; none when it expired, or when its
+    client does not offer iAM Smart: a plain sign-in then."""
+    resume = request.query_params.get("resume")
+    waiting = platform_of(request).waiting_request(resume, "iamsmart")
+    return resume if waiting is not None else None
+
+
 async def start_login(request: Request) -> Response:
     platform = platform_of(request)
     locale = locale_of(request)
-    resume = request.query_params.get("resume")
-    pending = platform.portal_requests.get(resume) if resume else None
-    if pending is None or "iamsmart" not in platform.login_methods(pending):
-        resume = None  # expired, or a client that does not offer iAM Smart: plain sign-in
-    signed_in = platform.session(request.cookies.get(SESSION_COOKIE))
-    if signed_in is not None:
+    resume = _iamsmart_resume(request)
+    if platform.session(request.cookies.get(SESSION_COOKIE)) is not None:
         return redirect(platform.after_sign_in(request.cookies[SESSION_COOKIE], resume))
-    ui_locales = request.query_params.get("ui_locales")
-    if ui_locales is None or not _UI_LOCALES.fullmatch(ui_locales):
-        ui_locales = locale
+    browser = browser_id(request)
     try:
-        start = await platform.bridge.start(ui_locales)
+        url = await platform.begin_iamsmart(_ui_locales(request, locale), browser, resume)
     except BridgeSignInError as exc:
         log.warning("cannot start iAM Smart sign-in: %s", exc)
         return sign_in_failed(request, exc.kind, locale, resume)
-    browser = browser_id(request)
-    first_tag = match_locale(ui_locales.split()[0])
-    flow = LoginFlow(start.state, start.nonce, start.code_verifier, browser, resume, first_tag)
-    platform.logins.put(start.state, flow, platform.config.lifetimes.login_flow)
-    response = RedirectResponse(start.url, status_code=302, headers={"Cache-Control": "no-store"})
+    response = RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
     remember_browser(response, platform, browser)
     return response
 
@@ -180,23 +181,25 @@ async def start_login(request: Request) -> Response:
 async def oidc_callback(request: Request) -> Response:
     platform = platform_of(request)
     state = request.query_params.get("state")
-    flow = platform.logins.take(state) if state else None
-    browser = request.cookies.get(LOGIN_COOKIE, "")
-    if flow is None or not hmac.compare_digest(flow.browser.encode(), browser.encode()):
+    flow = platform.returning_login(state, request.cookies.get(LOGIN_COOKIE, ""))
+    if flow is None:
         log.info("callback without a matching sign-in in this browser")
         return sign_in_failed(request, "expired", locale_of(request))
     locale = locale_of(request, flow.locale)
     if any(len(request.query_params.getlist(name)) > 1 for name in request.query_params):
         return sign_in_failed(request, "failed", locale, flow.resume)
     try:
-        identity = await platform.bridge.complete(
-            dict(request.query_params), nonce=flow.nonce, code_verifier=flow.code_verifier
-        )
+        identity = await platform.finish_iamsmart(flow, dict(request.query_params))
     except BridgeSignInError as exc:
         log.warning("iAM Smart sign-in not completed: kind=%s %s", exc.kind, exc)
         return sign_in_failed(request, exc.kind, locale, flow.resume)
-    bound = platform.bindings.account_for(identity.subject)
-    account = platform.accounts.by_useridcode(bound) if bound else None
+    return _signed_in_or_binding(request, identity, flow)
+
+
+def _signed_in_or_binding(request: Request, identity: BridgeIdentity, flow: LoginFlow) -> Response:
+    """Into the account bound to this iAM Smart identity; without one, to the 回乡证 form."""
+    platform = platform_of(request)
+    account = platform.bound_account(identity)
     if account is None:
         binding_id = platform.begin_binding(identity, flow.resume, flow.locale)
         response: Response = redirect("/bind")
@@ -227,17 +230,21 @@ def signed_in(request: Request, session_id: str, resume: str | None) -> Response
     return response
 
 
-async def logout(request: Request) -> Response:
-    platform = platform_of(request)
-    platform.sign_out(request.cookies.get(SESSION_COOKIE))
-    platform.pending_bindings.delete(request.cookies.get(BIND_COOKIE, ""))
-    response = platform.pages.message(
+def signed_out_page(request: Request) -> Response:
+    return platform_of(request).pages.message(
         request,
         locale=locale_of(request),
         page="signed-out",
         title_key="signed_out.title",
         heading_key="signed_out.heading",
     )
+
+
+async def logout(request: Request) -> Response:
+    platform = platform_of(request)
+    platform.sign_out(request.cookies.get(SESSION_COOKIE))
+    platform.pending_bindings.delete(request.cookies.get(BIND_COOKIE, ""))
+    response = signed_out_page(request)
     for name in (SESSION_COOKIE, BIND_COOKIE):
         clear_cookie(response, name, secure=platform.config.secure_cookies)
     return response

@@ -105,6 +105,44 @@ def callback_url(ticket: QrTicket, **params: str) -> str:
     return ticket.redirect_uri + separator + urlencode(params)
 
 
+def qr_page(
+    state: IamSmartState, pages: Pages, ticket: QrTicket, lang_links: list[tuple[str, str, str]]
+) -> Response:
+    """A new ticket for a checked getQR request, and the page that shows it."""
+    ticket_id = state.new_ticket(ticket)
+    return pages.render(
+        "qr.html",
+        ticket.lang,
+        client_id=ticket.client_id,
+        scopes=ticket.scope,
+        ticket_id=ticket_id,
+        action=f"/api/v1/auth/qr/{ticket_id}",
+        personas=list(state.personas.values()),
+        lang_links=lang_links,
+    )
+
+
+def resident_decision(state: IamSmartState, ticket: QrTicket, form: dict[str, list[str]]) -> str:
+    """Where the resident's decision on a live ticket sends the browser: the client's
+    redirectURI with a code or an error code. Raises `IamSmartError` for a form the QR
+    page never sends."""
+    action = form.get("action", [""])[0]
+    persona_id = form.get("persona", [""])[0]
+    if action != "approve" and action not in _FAILURES:
+        raise IamSmartError(codes.PARAMETER_INVALID, "action")
+    if persona_id not in state.personas:
+        raise IamSmartError(codes.PARAMETER_INVALID, "persona")
+    ticket.consumed = True
+    if state.clock() - ticket.created_at > state.settings.qr_ticket_ttl_seconds:
+        # The redirectURI was verified when the ticket was made, so the resident can
+        # be sent back with the timeout rather than stranded on a dead page.
+        return callback_url(ticket, error_code=codes.AUTH_TIMEOUT)
+    if action in _FAILURES:
+        return callback_url(ticket, error_code=_FAILURES[action])
+    state.touch_persona(persona_id)
+    return callback_url(ticket, code=state.new_code(ticket, persona_id))
+
+
 def build_router(state: IamSmartState, pages: Pages) -> APIRouter:
     router = APIRouter()
 
@@ -117,17 +155,7 @@ def build_router(state: IamSmartState, pages: Pages) -> APIRouter:
             ticket = check_get_qr(state, request.query_params)
         except IamSmartError as error:
             return pages.error(error, lang, lang_links=lang_links)
-        ticket_id = state.new_ticket(ticket)
-        return pages.render(
-            "qr.html",
-            ticket.lang,
-            client_id=ticket.client_id,
-            scopes=ticket.scope,
-            ticket_id=ticket_id,
-            action=f"/api/v1/auth/qr/{ticket_id}",
-            personas=list(state.personas.values()),
-            lang_links=lang_links,
-        )
+        return qr_page(state, pages, ticket, lang_links)
 
     @router.post("/api/v1/auth/qr/{ticket_id}")
     async def decide(ticket_id: str, request: Request) -> Response:
@@ -138,21 +166,10 @@ def build_router(state: IamSmartState, pages: Pages) -> APIRouter:
         if ticket.consumed:
             return pages.error(IamSmartError(codes.QR_CONSUMED, "ticketID"), ticket.lang)
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        action = form.get("action", [""])[0]
-        persona_id = form.get("persona", [""])[0]
-        if action != "approve" and action not in _FAILURES:
-            return pages.error(IamSmartError(codes.PARAMETER_INVALID, "action"), ticket.lang)
-        if persona_id not in state.personas:
-            return pages.error(IamSmartError(codes.PARAMETER_INVALID, "persona"), ticket.lang)
-        ticket.consumed = True
-        if state.clock() - ticket.created_at > state.settings.qr_ticket_ttl_seconds:
-            # The redirectURI was verified when the ticket was made, so the resident can
-            # be sent back with the timeout rather than stranded on a dead page.
-            return RedirectResponse(callback_url(ticket, error_code=codes.AUTH_TIMEOUT), 302)
-        if action in _FAILURES:
-            return RedirectResponse(callback_url(ticket, error_code=_FAILURES[action]), 302)
-        state.touch_persona(persona_id)
-        code = state.new_code(ticket, persona_id)
-        return RedirectResponse(callback_url(ticket, code=code), 302)
+        try:
+            target = resident_decision(state, ticket, form)
+        except IamSmartError as error:
+            return pages.error(error, ticket.lang)
+        return RedirectResponse(target, 302)
 
     return router

@@ -13,12 +13,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from bridge import i18n
-from bridge.claims.directions import Directions
-from bridge.consent.listing import build_rows
 from bridge.http.answers import CookiePolicy, answer, browser_of, redirect
+from bridge.http.consents_page import ConsentsPage
 from bridge.http.forms import read_form
 from bridge.http.pages import Pages
-from bridge.provider.clients import ClientRegistry
 from bridge.signin.account import AccountSignIns
 
 
@@ -28,11 +26,7 @@ def _locale(request: Request, remembered: str | None = None) -> str:
 
 
 def consents_routes(
-    accounts: AccountSignIns,
-    clients: ClientRegistry,
-    directions: Directions,
-    pages: Pages,
-    cookies: CookiePolicy,
+    accounts: AccountSignIns, page: ConsentsPage, pages: Pages, cookies: CookiePolicy
 ) -> APIRouter:
     router = APIRouter()
 
@@ -41,26 +35,11 @@ def consents_routes(
         session = await accounts.session(browser_of(request))
         locale = _locale(request, session.locale if session else None)
         if session is None:
-            return pages.render(
-                "consents_signin.html",
-                locale=locale,
-                request=request,
-                signed_out="signed_out" in request.query_params,
-                options=[
-                    (o.name, o.display_name.get(locale), o.url)
-                    for o in accounts.options(locale).options
-                ],
-            )
+            signed_out = "signed_out" in request.query_params
+            return page.sign_in(request, locale, accounts.options(locale), signed_out=signed_out)
         remembered = await accounts.memory.remembered(session.resident)
-        withdrawn = clients.get(request.query_params.get("withdrawn", ""))
-        return pages.render(
-            "consents.html",
-            locale=locale,
-            request=request,
-            rows=build_rows(remembered, clients, directions, locale),
-            csrf_token=session.csrf_token,
-            withdrawn=withdrawn.name.get(locale) if withdrawn else None,
-        )
+        withdrawn = request.query_params.get("withdrawn", "")
+        return page.listing(request, locale, remembered, session.csrf_token, withdrawn=withdrawn)
 
     @router.get("/consents/sign-in")
     async def consents_sign_in(request: Request) -> Response:
