@@ -44,6 +44,7 @@ class ApiRequest:
     path: str
     headers: Mapping[str, str]
     receive: Receive
+    query: bytes = b""
 
     async def form(self, repeatable: Collection[str] = ()) -> Form:
         check_form_headers(self.headers.get("content-type"), self.headers.get("content-length"))
@@ -95,7 +96,7 @@ async def revocation(oauth: OAuthServices, request: ApiRequest) -> Result:
 async def user_info(oauth: OAuthServices, request: ApiRequest) -> Result:
     is_form = request.headers.get("content-type", "").startswith(FORM_CONTENT_TYPE)
     form = await request.form() if request.method == "POST" and is_form else None
-    access_token = bearer_token(request.authorization, form)
+    access_token = bearer_token(request.authorization, form, query=request.query)
     return 200, await userinfo(access_token, oauth.verifier, oauth.access_tokens, audit=oauth.audit)
 
 
@@ -141,7 +142,9 @@ class ApiEndpoints:
         headers: dict[str, str] = {}
         for name, value in scope["headers"]:  # the first of repeated headers, as Starlette
             headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-        request = ApiRequest(scope["method"], scope["path"], headers, receive)
+        request = ApiRequest(
+            scope["method"], scope["path"], headers, receive, scope.get("query_string", b"")
+        )
         try:
             status, body = await handler(self.oauth, request)
         except OAuthError as error:

@@ -14,7 +14,10 @@ from bridge.wire import (
     RESPONSE_TYPE_CODE,
 )
 
-PROTOCOL_CLAIMS = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "at_hash")
+RECEIVED_PROTOCOL_CLAIMS = ("sub", "auth_time", "acr")
+"""Claims about the resident's sign-in that a client receives besides the mapped ones.
+Protocol members (`iss`, `aud`, `exp`, `iat`, `nonce`, `at_hash`) are not claims a
+client can ask for, so `claims_supported` does not list them (Discovery §3)."""
 UI_LOCALES = ("en", "zh-Hant", "zh-Hans")
 
 
@@ -50,7 +53,7 @@ def openid_configuration(
         "token_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": [PKCE_S256],
         "scopes_supported": sorted(set(scopes)),
-        "claims_supported": sorted({*PROTOCOL_CLAIMS, *claims}),
+        "claims_supported": sorted({*RECEIVED_PROTOCOL_CLAIMS, *claims}),
         "claims_locales_supported": list(UI_LOCALES),
         "ui_locales_supported": list(UI_LOCALES),
         "acr_values_supported": sorted(set(acr_values)),

@@ -195,3 +195,27 @@ def test_discovery_advertises_the_exchange_grant_and_endpoints(xc: ExchangeChain
     assert "private_key_jwt" in document["token_endpoint_auth_methods_supported"]
     assert "ES256" in document["token_endpoint_auth_signing_alg_values_supported"]
     assert "offline_access" in document["scopes_supported"]
+
+
+def test_an_exchanged_token_never_carries_openid(xc: ExchangeChain) -> None:
+    """An exchanged token is an API token: `openid` stays with the sign-in (OIDC Core
+    §3.1.2.1), even when the subject token has it and the target allows it."""
+    tokens = xc.sign_in("portal-a")
+    assert "openid" in tokens["scope"].split()
+    response = xc.exchange(
+        subject_token=tokens["access_token"],
+        subject_token_type=ACCESS_TOKEN_TYPE,
+        resource=API_RESOURCE,
+        requested_token_type=JWT_TYPE,
+    )
+    assert response.status_code == 200, response.text
+    assert "openid" not in response.json()["scope"].split()
+    assert "openid" not in claims_of(xc, response.json()["access_token"])["scope"].split()
+    asked = xc.exchange(
+        subject_token=tokens["access_token"],
+        subject_token_type=ACCESS_TOKEN_TYPE,
+        resource=API_RESOURCE,
+        scope="openid profile",
+    )
+    assert asked.status_code == 400
+    assert asked.json()["error"] == "invalid_scope"
