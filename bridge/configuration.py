@@ -123,6 +123,27 @@ def _cross_check(
     return problems
 
 
+def _algorithm_problems(
+    settings: Settings, clients: ClientRegistry, exchange: ExchangeConfig
+) -> list[str]:
+    """Every algorithm a client or a target chose must have keys (BRIDGE_KEYS_ALGORITHMS)."""
+    enabled = settings.enabled_algorithms
+    hint = f"not enabled (BRIDGE_KEYS_ALGORITHMS; enabled: {', '.join(enabled)})"
+    problems = [
+        f"{settings.clients_file}: client {client.client_id}: signing algorithm {alg} is {hint}"
+        for client in clients
+        for alg in client.signing_algorithms
+        if alg not in enabled
+    ]
+    problems += [
+        f"{settings.token_exchange_file}: target {target.name}: signing_alg "
+        f"{target.signing_alg} is {hint}"
+        for target in exchange.targets.values()
+        if target.signing_alg is not None and target.signing_alg not in enabled
+    ]
+    return problems
+
+
 def load_configuration(settings: Settings, env: Mapping[str, str]) -> Configuration:
     problems = list(settings.production_problems())
     clients, found = load_clients(settings.clients_file, env)
@@ -139,6 +160,7 @@ def load_configuration(settings: Settings, env: Mapping[str, str]) -> Configurat
         settings.token_exchange_file, env, clients, production=not settings.development
     )
     problems += found
+    problems += _algorithm_problems(settings, clients, exchange)
     if problems or rules is None:
         raise ConfigError("configuration", problems)
     return Configuration(clients=clients, upstreams=upstreams, rules=rules, exchange=exchange)

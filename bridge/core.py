@@ -205,12 +205,11 @@ def build_core(
     oauth = build_oauth(
         settings, config, stores=stores, keys=key_ring.current, http=http, clock=clock, audit=audit
     )
-    keyset = key_ring.current()
     discovery = openid_configuration(
         settings.issuer,
         scopes=signin.clients.supported_scopes,
         claims=directions.claims,
-        signing_algs=list(dict.fromkeys([settings.keys_algorithm, *(k.alg for k in keyset.all)])),
+        signing_algs=settings.enabled_algorithms,
         acr_values=ACR_VALUES,
         grant_types=oauth.token_endpoint.grant_types,
         client_assertion_algs=oauth.client_assertion_algorithms,

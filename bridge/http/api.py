@@ -32,7 +32,7 @@ from bridge.provider.bearer import bearer_token
 from bridge.provider.introspection import introspect
 from bridge.provider.revocation import revoke
 from bridge.provider.token_exchange import EXCHANGE_REPEATABLE
-from bridge.provider.userinfo import userinfo
+from bridge.provider.userinfo import SignedUserInfo, userinfo
 from bridge.wire import NO_STORE_HEADERS
 
 _NO_STORE = [(k.lower().encode(), v.encode()) for k, v in NO_STORE_HEADERS.items()]
@@ -97,7 +97,8 @@ async def user_info(oauth: OAuthServices, request: ApiRequest) -> Result:
     is_form = request.headers.get("content-type", "").startswith(FORM_CONTENT_TYPE)
     form = await request.form() if request.method == "POST" and is_form else None
     access_token = bearer_token(request.authorization, form, query=request.query)
-    return 200, await userinfo(access_token, oauth.verifier, oauth.access_tokens, audit=oauth.audit)
+    info = await userinfo(access_token, oauth.verifier, oauth.access_tokens, audit=oauth.audit)
+    return 200, info.answer(oauth.clients, oauth.tokens)
 
 
 ROUTES: dict[str, tuple[frozenset[str], Handler]] = {
@@ -111,10 +112,14 @@ ROUTES: dict[str, tuple[frozenset[str], Handler]] = {
 async def _respond(
     send: Send, status: int, body: Any, extra: Sequence[tuple[bytes, bytes]] = ()
 ) -> None:
-    payload = b"" if body is None else orjson.dumps(body)
+    content_type = b"application/json"
+    if isinstance(body, SignedUserInfo):
+        payload, content_type = body.token.encode("ascii"), b"application/jwt"
+    else:
+        payload = b"" if body is None else orjson.dumps(body)
     headers = [*_NO_STORE, *extra, (b"content-length", str(len(payload)).encode())]
     if body is not None:
-        headers.append((b"content-type", b"application/json"))
+        headers.append((b"content-type", content_type))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 

@@ -23,6 +23,7 @@ from pydantic import (
 from bridge.assurance import Level
 from bridge.model import LocalizedText
 from bridge.provider.token_exchange_config import ClientExchangePolicy
+from bridge.signing.keys import Algorithm
 from bridge.tokens.key_sources import parse_jwks
 from bridge.wire import SCOPE_OFFLINE_ACCESS
 from bridge.yamlconfig import describe_validation_error, read_yaml
@@ -98,6 +99,16 @@ class Client(BaseModel):
     token_exchange: ClientExchangePolicy | None = Field(
         None, description="What it may do with the token exchange grant (RFC 8693)."
     )
+    id_token_signed_response_alg: Algorithm = Field(
+        "RS256",
+        description="Algorithm of its ID tokens (OIDC Registration §2; RS256 by default, as "
+        "every certified library expects unless told otherwise).",
+    )
+    userinfo_signed_response_alg: Algorithm | None = Field(
+        None,
+        description="When set, UserInfo answers with a JWT signed with this algorithm "
+        "(`application/jwt`, OIDC Core §5.3.2); unset: plain JSON.",
+    )
 
     @model_validator(mode="after")
     def _credentials_for_each_method(self) -> Client:
@@ -127,6 +138,12 @@ class Client(BaseModel):
             if parts.fragment or "#" in uri:
                 raise ValueError(f"{uri!r} has a fragment (RFC 6749 §3.1.2)")
         return uris
+
+    @property
+    def signing_algorithms(self) -> tuple[Algorithm, ...]:
+        """The algorithms it chose for what the bridge signs for it."""
+        chosen = (self.id_token_signed_response_alg, self.userinfo_signed_response_alg)
+        return tuple(a for a in dict.fromkeys(chosen) if a is not None)
 
     @property
     def sector(self) -> str:

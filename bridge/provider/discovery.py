@@ -37,6 +37,7 @@ def openid_configuration(
 ) -> dict[str, Any]:
     auth_methods = [AUTH_CLIENT_SECRET_BASIC, AUTH_CLIENT_SECRET_POST]
     assertion_algs = list(client_assertion_algs)
+    algorithms = sorted(set(signing_algs))
     if assertion_algs:
         auth_methods.append(AUTH_PRIVATE_KEY_JWT)
     document: dict[str, Any] = {
@@ -49,7 +50,9 @@ def openid_configuration(
         "response_modes_supported": ["query"],
         "grant_types_supported": list(grant_types),
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": sorted(set(signing_algs)),
+        # Each a client may choose (OIDC Registration §2); RS256 always (Discovery §3).
+        "id_token_signing_alg_values_supported": algorithms,
+        "userinfo_signing_alg_values_supported": algorithms,
         "token_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": [PKCE_S256],
         "scopes_supported": sorted(set(scopes)),
