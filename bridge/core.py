@@ -29,6 +29,8 @@ from bridge.provider.clients import ClientRegistry
 from bridge.provider.code_ending import CodeRedirect
 from bridge.provider.codes import CodeIssuer
 from bridge.provider.discovery import openid_configuration
+from bridge.provider.registration import Registration
+from bridge.registration_setup import build_registration
 from bridge.settings import Settings
 from bridge.signin.account import AccountSignIns
 from bridge.signin.callbacks import UpstreamCallback
@@ -73,6 +75,8 @@ class Core:
     metrics: BridgeMetrics
     signin: SignInSteps
     oauth: OAuthServices
+    registration: Registration | None
+    """Dynamic Client Registration (RFC 7591), when enabled."""
     discovery: dict[str, Any]
     http: httpx.AsyncClient
     owns_http: bool
@@ -179,7 +183,8 @@ def build_core(
             if settings.redis_url
             else MemoryBackend(clock)
         )
-    stores = Stores.build(backend, Sealer(settings.store_key.get_secret_value()), clock)
+    sealer = Sealer(settings.store_key.get_secret_value())
+    stores = Stores.build(backend, sealer, clock)
     owns_http = http is None
     http = http or httpx.AsyncClient(timeout=settings.upstream_timeout)
     connectors = build_connectors(config.upstreams, http=http, clock=clock)
@@ -205,6 +210,15 @@ def build_core(
     oauth = build_oauth(
         settings, config, stores=stores, keys=key_ring.current, http=http, clock=clock, audit=audit
     )
+    registration = build_registration(
+        settings,
+        config,
+        directions=directions,
+        scopes=signin.clients.supported_scopes,
+        backend=backend,
+        sealer=sealer,
+        clock=clock,
+    )
     discovery = openid_configuration(
         settings.issuer,
         scopes=signin.clients.supported_scopes,
@@ -213,6 +227,7 @@ def build_core(
         acr_values=ACR_VALUES,
         grant_types=oauth.token_endpoint.grant_types,
         client_assertion_algs=oauth.client_assertion_algorithms,
+        registration=registration is not None,
     )
     return Core(
         settings=settings,
@@ -227,6 +242,7 @@ def build_core(
         metrics=metrics,
         signin=signin,
         oauth=oauth,
+        registration=registration,
         discovery=discovery,
         http=http,
         owns_http=owns_http,

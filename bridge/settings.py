@@ -155,6 +155,31 @@ class Settings(BaseSettings):
     jwt_clock_skew: int = Field(
         30, ge=0, le=300, description="Clock difference tolerated on JWTs from others, seconds."
     )
+    registration_enabled: bool = Field(
+        False,
+        description="Dynamic Client Registration (RFC 7591, RFC 7592) at /register, for "
+        "holders of an initial access token (`bridge clients issue-registration-token`).",
+    )
+    registration_upstreams: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("iamsmart",),
+        description="Identity providers residents use to sign in to registered clients "
+        "(comma-separated upstream names).",
+    )
+    registration_downstream: str = Field(
+        "guangdong", description="Whose claims registered clients receive (config/claims/)."
+    )
+    registration_registrar_jwks_file: Path | None = Field(
+        None,
+        description="JWK Set of the registrars whose software statements (RFC 7591 §2.3) "
+        "are accepted; unset: a software statement is refused as unapproved.",
+    )
+    registration_refresh_interval: int = Field(
+        5,
+        ge=1,
+        le=300,
+        description="How often each instance re-reads the registered clients, seconds: how "
+        "long a client registered at another instance may stay unknown here.",
+    )
     upstream_timeout: float = Field(10.0, gt=0, description="Back-channel call timeout, s.")
     log_level: str = Field("INFO", description="Log level.")
     log_format: Literal["json", "console"] = Field("json", description="Log line format.")
@@ -169,7 +194,7 @@ class Settings(BaseSettings):
             raise ValueError("issuer must not have a query or fragment (OIDC Discovery §3)")
         return value.rstrip("/")
 
-    @field_validator("keys_algorithms", mode="before")
+    @field_validator("keys_algorithms", "registration_upstreams", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

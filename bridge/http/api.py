@@ -27,9 +27,11 @@ from bridge.http.forms import (
     parse_form,
     read_capped,
 )
+from bridge.http.registration import MANAGED_METHODS, manage, register
 from bridge.oauth import OAuthServices
 from bridge.provider.bearer import bearer_token
 from bridge.provider.introspection import introspect
+from bridge.provider.registration import REGISTER_PATH, Registration
 from bridge.provider.revocation import revoke
 from bridge.provider.token_exchange import EXCHANGE_REPEATABLE
 from bridge.provider.userinfo import SignedUserInfo, userinfo
@@ -48,9 +50,9 @@ class ApiRequest:
 
     async def form(self, repeatable: Collection[str] = ()) -> Form:
         check_form_headers(self.headers.get("content-type"), self.headers.get("content-length"))
-        return parse_form(await read_capped(self._chunks()), repeatable=repeatable)
+        return parse_form(await read_capped(self.chunks()), repeatable=repeatable)
 
-    async def _chunks(self) -> AsyncIterator[bytes]:
+    async def chunks(self) -> AsyncIterator[bytes]:
         while True:
             message = await self.receive()
             if message["type"] == "http.disconnect":
@@ -124,15 +126,34 @@ async def _respond(
     await send({"type": "http.response.body", "body": payload})
 
 
+def _registration_route(
+    registration: Registration | None, path: str
+) -> tuple[frozenset[str], Handler] | None:
+    """/register and /register/<client_id>, when registration is enabled."""
+    if registration is None or not path.startswith(REGISTER_PATH):
+        return None
+    if path == REGISTER_PATH:
+        return frozenset({"POST"}), lambda _, request: register(registration, request)
+    if path.count("/") == 2:
+        return MANAGED_METHODS, lambda _, request: manage(registration, request)
+    return None
+
+
 class ApiEndpoints:
     """ASGI middleware answering the API paths itself and passing everything else on."""
 
-    def __init__(self, app: ASGIApp, *, oauth: OAuthServices) -> None:
+    def __init__(
+        self, app: ASGIApp, *, oauth: OAuthServices, registration: Registration | None = None
+    ) -> None:
         self.app = app
         self.oauth = oauth
+        self.registration = registration
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = ROUTES.get(scope["path"]) if scope["type"] == "http" else None
+        route = None
+        if scope["type"] == "http":
+            path = scope["path"]
+            route = ROUTES.get(path) or _registration_route(self.registration, path)
         if route is None:
             await self.app(scope, receive, send)
             return

@@ -158,17 +158,36 @@ class Client(BaseModel):
 
 
 class ClientRegistry:
+    """The configured clients (the YAML file), and those registered through the API
+    (RFC 7591), which a refresh keeps in memory here: `get` is on every request's path,
+    so it never waits for the store. A configured client_id always wins."""
+
     def __init__(self, clients: Mapping[str, Client]) -> None:
         self._clients = dict(clients)
+        self._registered: dict[str, Client] = {}
 
     def get(self, client_id: str) -> Client | None:
-        return self._clients.get(client_id)
+        return self._clients.get(client_id) or self._registered.get(client_id)
+
+    def is_configured(self, client_id: str) -> bool:
+        """Listed in the configuration file: never changed through the API."""
+        return client_id in self._clients
+
+    def adopt_registered(self, clients: Mapping[str, Client]) -> None:
+        self._registered = {k: v for k, v in clients.items() if k not in self._clients}
+
+    def add_registered(self, client: Client) -> None:
+        if client.client_id not in self._clients:
+            self._registered = {**self._registered, client.client_id: client}
+
+    def remove_registered(self, client_id: str) -> None:
+        self._registered = {k: v for k, v in self._registered.items() if k != client_id}
 
     def __iter__(self) -> Iterator[Client]:
-        return iter(self._clients.values())
+        return iter([*self._clients.values(), *self._registered.values()])
 
     def __len__(self) -> int:
-        return len(self._clients)
+        return len(self._clients) + len(self._registered)
 
 
 def load_clients(path: Path, env: Mapping[str, str]) -> tuple[ClientRegistry, list[str]]:

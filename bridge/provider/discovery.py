@@ -34,6 +34,7 @@ def openid_configuration(
     acr_values: Iterable[str],
     grant_types: Iterable[str] = (GRANT_AUTHORIZATION_CODE,),
     client_assertion_algs: Iterable[str] = (),
+    registration: bool = False,
 ) -> dict[str, Any]:
     auth_methods = [AUTH_CLIENT_SECRET_BASIC, AUTH_CLIENT_SECRET_POST]
     assertion_algs = list(client_assertion_algs)
@@ -71,6 +72,8 @@ def openid_configuration(
         "revocation_endpoint": endpoint(issuer, "/revoke"),
         "revocation_endpoint_auth_methods_supported": auth_methods,
     }
+    if registration:
+        document["registration_endpoint"] = endpoint(issuer, "/register")  # RFC 7591 §3
     if assertion_algs:
         for name in ("token", "introspection", "revocation"):
             document[f"{name}_endpoint_auth_signing_alg_values_supported"] = assertion_algs
