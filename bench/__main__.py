@@ -126,9 +126,10 @@ class Run:
             )
             self.results.append(result)
 
-    def codes(self) -> Path:
+    def codes(self, client_id: str = seed.CLIENT_ID) -> Path:
         count = int(self.args.seconds * 4000) + 2000
-        return seed.code_bodies(self.redis_url, STORE_KEY, count, self.workdir / "codes.txt")
+        path = self.workdir / f"codes-{client_id}.txt"
+        return seed.code_bodies(self.redis_url, STORE_KEY, count, path, client_id)
 
     def refresh_tokens(self) -> Path:
         count = int(self.args.seconds * 3000) + 2000
@@ -157,6 +158,13 @@ class Run:
                 workers,
                 bodies=self.codes,
                 authorization=seed.BASIC,
+            )
+            self.load(  # the same, for a client with RS256 ID tokens (the OIDC default)
+                "code_redemption_rs256",
+                "/token",
+                workers,
+                bodies=lambda: self.codes(seed.RS256_CLIENT_ID),
+                authorization=seed.RS256_BASIC,
             )
             self.load(
                 "refresh",
