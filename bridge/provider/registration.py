@@ -115,10 +115,7 @@ class Registration:
         await self._store.create(record)
         self._registry.add_registered(client)
         log.info("client.registered", client_id=client_id)
-        body = self._answer(record, access_token)
-        if secret is not None:
-            body["client_secret"] = secret
-        return body
+        return self._answer(record, access_token, secret)
 
     def _with_statement(self, metadata: Mapping[str, Any]) -> dict[str, Any]:
         statement = metadata.get("software_statement")
@@ -165,8 +162,11 @@ class Registration:
             policy=self._policy,
         )
 
-    def _answer(self, record: RegisteredClient, access_token: str | None) -> dict[str, Any]:
-        """RFC 7591 §3.2.1 / RFC 7592 §3: the registration with the server's members."""
+    def _answer(
+        self, record: RegisteredClient, access_token: str | None = None, secret: str | None = None
+    ) -> dict[str, Any]:
+        """RFC 7591 §3.2.1 / RFC 7592 §3: the registration with the server's members; the
+        registration access token and a new secret only when they were just made."""
         body: dict[str, Any] = {
             **record.registration,
             "client_id": record.client_id,
@@ -177,6 +177,8 @@ class Registration:
             body["client_secret_expires_at"] = 0  # never
         if access_token is not None:
             body["registration_access_token"] = access_token
+        if secret is not None:
+            body["client_secret"] = secret
         return body
 
     # --- RFC 7592 ----------------------------------------------------------------------
@@ -195,7 +197,7 @@ class Registration:
         return record
 
     async def read(self, client_id: str, access_token: str) -> dict[str, Any]:
-        return self._answer(await self._authorized(client_id, access_token), None)
+        return self._answer(await self._authorized(client_id, access_token))
 
     async def update(
         self, client_id: str, access_token: str, metadata: Mapping[str, Any]
@@ -212,9 +214,8 @@ class Registration:
         ):
             raise InvalidClientMetadataError("client_secret does not match (RFC 7592 2.2)")
         registration = normalized(self._with_statement(metadata))
-        secret = None
-        if registration["token_endpoint_auth_method"] in SECRET_METHODS and old_digest is None:
-            secret = secrets.token_urlsafe(32)  # a new secret method: a first secret
+        # A secret is kept while a secret method is; one newly chosen gets a first secret.
+        secret = self._new_secret(registration) if old_digest is None else None
         kept = secret_digest(secret) if secret is not None else old_digest
         if registration["token_endpoint_auth_method"] not in SECRET_METHODS:
             kept = None
@@ -230,10 +231,7 @@ class Registration:
         await self._store.replace(updated)
         self._registry.add_registered(client)
         log.info("client.updated", client_id=client_id)
-        body = self._answer(updated, None)
-        if secret is not None:
-            body["client_secret"] = secret
-        return body
+        return self._answer(updated, secret=secret)
 
     async def delete(self, client_id: str, access_token: str) -> None:
         await self._authorized(client_id, access_token)

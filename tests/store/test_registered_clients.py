@@ -5,15 +5,9 @@ they arrive at once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-
-import pytest
-import redis.asyncio as aioredis
 
 from bridge.clock import ManualClock
 from bridge.store.backend import KeyValueBackend
-from bridge.store.memory import MemoryBackend
-from bridge.store.redis import RedisBackend
 from bridge.store.registered_clients import (
     CLIENT_TTL,
     REFRESH_AFTER,
@@ -23,28 +17,8 @@ from bridge.store.registered_clients import (
 )
 from bridge.store.sealing import Sealer
 
-NOW = 1_800_000_000.0
+NOW = 1_800_000_000.0  # the `clock` fixture's start (tests/store/conftest.py)
 SEALER = Sealer("registered-clients-test-key-" + "x" * 32)
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def backend(
-    request: pytest.FixtureRequest, redis_url: str, clock: ManualClock
-) -> AsyncIterator[KeyValueBackend]:
-    store: KeyValueBackend
-    if request.param == "memory":
-        store = MemoryBackend(clock)
-    else:
-        client = aioredis.Redis.from_url(redis_url)
-        await client.flushdb()  # our private test server, never a shared one
-        store = RedisBackend(client)
-    yield store
-    await store.aclose()
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(NOW)
 
 
 def record(client_id: str) -> RegisteredClient:
