@@ -25,6 +25,9 @@ CLIENT_SECRET = "bench-portal-secret"  # noqa: S105 - the benchmark client's kno
 REDIRECT_URI = "https://bench.test/callback"
 VERIFIER = "bench-verifier-" + "v" * 40
 BASIC = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+RS256_CLIENT_ID = "bench-portal-rs256"
+"""The same portal registered without an algorithm: RS256 ID tokens."""
+RS256_BASIC = "Basic " + base64.b64encode(f"{RS256_CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
 CLAIMS = {
     "name": "黃詠峯",
     "name#zh-Hans": "黄咏峰",
@@ -34,7 +37,7 @@ CLAIMS = {
 }
 
 
-async def _seed_codes(redis_url: str, store_key: str, count: int) -> list[str]:
+async def _seed_codes(redis_url: str, store_key: str, count: int, client_id: str) -> list[str]:
     client = aioredis.Redis.from_url(redis_url, max_connections=64)
     stores = Stores.build(RedisBackend(client), Sealer(store_key), SystemClock())
     now = time.time()
@@ -46,7 +49,7 @@ async def _seed_codes(redis_url: str, store_key: str, count: int) -> list[str]:
         await stores.grants.put(
             Grant(
                 grant_id=grant_id,
-                client_id=CLIENT_ID,
+                client_id=client_id,
                 subject="bench-subject",
                 scopes=("openid", "profile"),
                 claims=CLAIMS,
@@ -58,7 +61,7 @@ async def _seed_codes(redis_url: str, store_key: str, count: int) -> list[str]:
         await stores.codes.put(
             code,
             AuthorizationCode(
-                client_id=CLIENT_ID,
+                client_id=client_id,
                 redirect_uri=REDIRECT_URI,
                 code_challenge=challenge,
                 code_challenge_method="S256",
@@ -78,9 +81,11 @@ async def _seed_codes(redis_url: str, store_key: str, count: int) -> list[str]:
     return codes
 
 
-def code_bodies(redis_url: str, store_key: str, count: int, path: Path) -> Path:
+def code_bodies(
+    redis_url: str, store_key: str, count: int, path: Path, client_id: str = CLIENT_ID
+) -> Path:
     """Seed `count` codes (they live 60 s) and write one token request body per line."""
-    codes = asyncio.run(_seed_codes(redis_url, store_key, count))
+    codes = asyncio.run(_seed_codes(redis_url, store_key, count, client_id))
     lines = (
         urlencode(
             {

@@ -77,11 +77,15 @@ def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
             store="redis" if settings.redis_url else "memory",
             kid=core.key_ring.current().active.kid,
         )
-        refresher = asyncio.create_task(core.key_ring.run(key_ticker or SleepingTicker()))
+        tasks = [asyncio.create_task(core.key_ring.run(key_ticker or SleepingTicker()))]
+        if core.registration is not None:  # registered clients, re-read from the store
+            interval = settings.registration_refresh_interval
+            tasks.append(asyncio.create_task(core.registration.run(SleepingTicker(), interval)))
         yield
-        refresher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await refresher
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await core.aclose()
 
     app = FastAPI(
@@ -96,7 +100,8 @@ def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
     pages = Pages()
     _routes(app, core, pages)
     install_error_handlers(app, pages, settings.issuer)
-    app.add_middleware(ApiEndpoints, oauth=core.oauth)  # token, introspect, revoke, userinfo
+    # token, introspect, revoke, userinfo; register when enabled
+    app.add_middleware(ApiEndpoints, oauth=core.oauth, registration=core.registration)
     app.add_middleware(
         RequestContextMiddleware,
         on_error=lambda request, exc: render_error(

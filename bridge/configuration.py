@@ -75,6 +75,65 @@ def _direction_duties(where: str, client: Client, rule: MappingRules) -> list[st
     return problems
 
 
+def _released_from(where: str, client: Client, directions: Sequence[MappingRules]) -> list[str]:
+    """A claim or scope may come from only one of the client's directions (an English
+    name only from iAM Smart), but from at least one."""
+    if not directions:
+        return []
+    claims = {c for rule in directions for c in rule.claims}
+    scopes = {SCOPE_OPENID, SCOPE_OFFLINE_ACCESS, *(s for r in directions for s in r.scopes)}
+    named = ", ".join(f"{r.upstream}-to-{r.downstream}" for r in directions)
+    problems = [
+        f"{where}: allowed claim {claim!r} has no mapping rule ({named})"
+        for claim in sorted(set(client.allowed_claims) - claims)
+    ]
+    problems += [
+        f"{where}: allowed scope {scope!r} is not defined ({named})"
+        for scope in sorted(set(client.allowed_scopes) - scopes)
+    ]
+    return problems
+
+
+def client_problems(
+    settings: Settings,
+    client: Client,
+    where: str,
+    upstreams: Mapping[str, BaseModel],
+    rules: Sequence[MappingRules] | None,
+) -> list[str]:
+    """What is wrong with one client's registration against the rest of the
+    configuration: a configured one at start-up, a registered one (RFC 7591) when it
+    registers, by the same rules."""
+    problems = []
+    types = {name: str(getattr(c, "type")) for name, c in upstreams.items()}  # noqa: B009
+    for name in client.upstreams:
+        if upstreams and name not in upstreams:
+            problems.append(f"{where}: upstream {name!r} is not configured")
+    if rules is not None:
+        directions, missing = _directions_of(client.upstreams, client.downstream, types, rules)
+        for name in missing:
+            problems.append(
+                f"{where}: no claim rules in {settings.claims_dir} map upstream "
+                f"{name!r} ({types[name]}) to downstream {client.downstream!r}"
+            )
+        problems += _released_from(where, client, directions)
+        for rule in directions:
+            problems += _direction_duties(where, client, rule)
+    if not settings.development:
+        if client.development:
+            problems.append(f"{where}: a development client is refused outside development")
+        for uri in client.insecure_redirect_uris():
+            problems.append(f"{where}: redirect URI {uri} must use https")
+    enabled = settings.enabled_algorithms
+    for alg in client.signing_algorithms:
+        if alg not in enabled:
+            problems.append(
+                f"{where}: signing algorithm {alg} is not enabled (BRIDGE_KEYS_ALGORITHMS; "
+                f"enabled: {', '.join(enabled)})"
+            )
+    return problems
+
+
 def _cross_check(
     settings: Settings,
     clients: ClientRegistry,
@@ -82,42 +141,9 @@ def _cross_check(
     rules: Sequence[MappingRules] | None,
 ) -> list[str]:
     problems = []
-    types = {name: str(getattr(c, "type")) for name, c in upstreams.items()}  # noqa: B009
     for client in clients:
         where = f"{settings.clients_file}: client {client.client_id}"
-        for name in client.upstreams:
-            if upstreams and name not in upstreams:
-                problems.append(f"{where}: upstream {name!r} is not configured")
-        if rules is not None:
-            directions, missing = _directions_of(client.upstreams, client.downstream, types, rules)
-            for name in missing:
-                problems.append(
-                    f"{where}: no claim rules in {settings.claims_dir} map upstream "
-                    f"{name!r} ({types[name]}) to downstream {client.downstream!r}"
-                )
-            # A claim or scope may come from only one of the client's directions (an
-            # English name only from iAM Smart), but from at least one.
-            claims = {c for rule in directions for c in rule.claims}
-            scopes = {
-                SCOPE_OPENID,
-                SCOPE_OFFLINE_ACCESS,
-                *(s for r in directions for s in r.scopes),
-            }
-            named = ", ".join(f"{r.upstream}-to-{r.downstream}" for r in directions)
-            if directions:
-                for claim in sorted(set(client.allowed_claims) - claims):
-                    problems.append(
-                        f"{where}: allowed claim {claim!r} has no mapping rule ({named})"
-                    )
-                for scope in sorted(set(client.allowed_scopes) - scopes):
-                    problems.append(f"{where}: allowed scope {scope!r} is not defined ({named})")
-            for rule in directions:
-                problems += _direction_duties(where, client, rule)
-        if not settings.development:
-            if client.development:
-                problems.append(f"{where}: a development client is refused outside development")
-            for uri in client.insecure_redirect_uris():
-                problems.append(f"{where}: redirect URI {uri} must use https")
+        problems += client_problems(settings, client, where, upstreams, rules)
     if not settings.development:
         for name, upstream in upstreams.items():
             secret = getattr(upstream, "client_secret", None)
@@ -126,6 +152,18 @@ def _cross_check(
                     f"{settings.upstreams_file}: upstream {name} uses a development secret"
                 )
     return problems
+
+
+def _target_algorithm_problems(settings: Settings, exchange: ExchangeConfig) -> list[str]:
+    """Every algorithm a token-exchange target chose must have keys."""
+    enabled = settings.enabled_algorithms
+    return [
+        f"{settings.token_exchange_file}: target {target.name}: signing_alg "
+        f"{target.signing_alg} is not enabled (BRIDGE_KEYS_ALGORITHMS; enabled: "
+        f"{', '.join(enabled)})"
+        for target in exchange.targets.values()
+        if target.signing_alg is not None and target.signing_alg not in enabled
+    ]
 
 
 def load_configuration(settings: Settings, env: Mapping[str, str]) -> Configuration:
@@ -144,6 +182,7 @@ def load_configuration(settings: Settings, env: Mapping[str, str]) -> Configurat
         settings.token_exchange_file, env, clients, production=not settings.development
     )
     problems += found
+    problems += _target_algorithm_problems(settings, exchange)
     if problems or rules is None:
         raise ConfigError("configuration", problems)
     return Configuration(clients=clients, upstreams=upstreams, rules=rules, exchange=exchange)

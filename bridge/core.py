@@ -31,6 +31,8 @@ from bridge.provider.clients import ClientRegistry
 from bridge.provider.code_ending import CodeRedirect
 from bridge.provider.codes import CodeIssuer
 from bridge.provider.discovery import openid_configuration
+from bridge.provider.registration import Registration
+from bridge.registration_setup import build_registration
 from bridge.settings import Settings
 from bridge.signin.account import AccountSignIns
 from bridge.signin.callbacks import UpstreamCallback
@@ -75,6 +77,8 @@ class Core:
     metrics: BridgeMetrics
     signin: SignInSteps
     oauth: OAuthServices
+    registration: Registration | None
+    """Dynamic Client Registration (RFC 7591), when enabled."""
     discovery: dict[str, Any]
     http: httpx.AsyncClient
     owns_http: bool
@@ -215,15 +219,24 @@ def build_core(
     oauth = build_oauth(
         settings, config, stores=stores, keys=key_ring.current, http=http, clock=clock, audit=audit
     )
-    keyset = key_ring.current()
+    registration = build_registration(
+        settings,
+        config,
+        directions=directions,
+        scopes=signin.clients.supported_scopes,
+        backend=backend,
+        sealer=sealer,
+        clock=clock,
+    )
     discovery = openid_configuration(
         settings.issuer,
         scopes=signin.clients.supported_scopes,
         claims=directions.claims,
-        signing_algs=list(dict.fromkeys([settings.keys_algorithm, *(k.alg for k in keyset.all)])),
+        signing_algs=settings.enabled_algorithms,
         acr_values=ACR_VALUES,
         grant_types=oauth.token_endpoint.grant_types,
         client_assertion_algs=oauth.client_assertion_algorithms,
+        registration=registration is not None,
     )
     return Core(
         settings=settings,
@@ -238,6 +251,7 @@ def build_core(
         metrics=metrics,
         signin=signin,
         oauth=oauth,
+        registration=registration,
         discovery=discovery,
         http=http,
         owns_http=owns_http,

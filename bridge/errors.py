@@ -19,6 +19,8 @@
     │   ├── UnmetAuthenticationRequirementsError  OIDC Unmet Authentication Requirements 1.0
     │   ├── RequestNotSupportedError    OIDC Core §3.1.2.6
     │   ├── RequestUriNotSupportedError OIDC Core §3.1.2.6
+    │   ├── InvalidClientMetadataError, InvalidRegisteredRedirectUriError,
+    │   │   InvalidSoftwareStatementError, UnapprovedSoftwareStatementError  RFC 7591 §3.2.2
     │   └── InvalidRedirectUriError     never redirected: rendered as a page (RFC 6749 §4.1.2.1)
     └── BridgeError                     our own failures; never shown verbatim to anyone
         ├── ConfigError                 every configuration problem found, at once
@@ -198,6 +200,30 @@ class RequestUriNotSupportedError(OAuthError):
     """The OP does not support use of the request_uri parameter."""
 
     error = "request_uri_not_supported"
+
+
+class InvalidClientMetadataError(OAuthError):
+    """RFC 7591 §3.2.2: a client metadata field is invalid or its value not permitted."""
+
+    error = "invalid_client_metadata"
+
+
+class InvalidRegisteredRedirectUriError(OAuthError):
+    """RFC 7591 §3.2.2: a redirect URI in a registration request is invalid."""
+
+    error = "invalid_redirect_uri"
+
+
+class InvalidSoftwareStatementError(OAuthError):
+    """RFC 7591 §3.2.2: the software statement is not a valid statement."""
+
+    error = "invalid_software_statement"
+
+
+class UnapprovedSoftwareStatementError(OAuthError):
+    """RFC 7591 §3.2.2: the software statement is not signed by a registrar we trust."""
+
+    error = "unapproved_software_statement"
 
 
 class InvalidRedirectUriError(InvalidRequestError):

@@ -75,10 +75,13 @@ class BridgeMetrics:
     def watch(self, ring: KeyRing) -> None:
         """Compute the key gauges from `ring` whenever they are scraped."""
         now = ring.clock.now
-        self._key_age.set_function(lambda: now() - ring.index.active.since)
+        # The oldest active key: the lane most overdue for rotation.
+        self._key_age.set_function(
+            lambda: max((now() - e.since for e in ring.index.actives), default=0.0)
+        )
         self._to_rotation.set_function(
             lambda: (
-                ring.policy.next_rotation_at(ring.index, now()) - now()
+                ring.policy.soonest_rotation_at(ring.index, now()) - now()
                 if ring.policy.automatic
                 else math.inf
             )

@@ -25,6 +25,13 @@ class UpstreamAuthRequest:
     """The resident's browser, so a connector can pick a device-specific flow."""
     fields: tuple[str, ...] = ()
     """Upstream profile fields the release policy needs (data minimisation)."""
+    prompt: tuple[str, ...] = ()
+    """What the client asked of the sign-in (OIDC Core §3.1.2.1), for the upstream:
+    `login` (authenticate again, whatever session the upstream holds) and
+    `select_account` (let the resident choose the account). A connector honours what
+    its identity provider can express and documents the rest."""
+    max_age: int | None = None
+    """The client accepts an authentication at most this old, seconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +46,9 @@ class UpstreamIdentity:
     subject: str
     """The upstream's stable identifier for this resident (iAM Smart: openID)."""
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    auth_time: int | None = None
+    """When the upstream authenticated the resident, if it says (a session it kept may
+    be older than this sign-in); None: the resident authenticated for this sign-in."""
 
 
 class LocalizedText(BaseModel):
@@ -78,6 +88,9 @@ class ClientRequest(_Record):
     client_id: str
     scopes: tuple[str, ...]
     ui_locales: tuple[str, ...] = ()
+    prompt: tuple[str, ...] = ()
+    """OIDC Core §3.1.2.1 `prompt` values other than `none` (which never gets this far)."""
+    max_age: int | None = None
 
 
 class CodeEnding(_Record):
@@ -137,6 +150,9 @@ class UpstreamFlow(_Record):
     upstream_fields: tuple[str, ...] = ()
     """Profile fields to ask the upstream for (data minimisation)."""
     ui_locales: tuple[str, ...] = ()
+    prompt: tuple[str, ...] = ()
+    """What the upstream is asked for (`login`, `select_account`)."""
+    max_age: int | None = None
     browser_binding: str
     """SHA-256 of the value of the cookie set on the browser that started the flow."""
     user_agent: str | None = None

@@ -17,6 +17,7 @@ from bridge.audit import AuditTrail
 from bridge.clock import Clock
 from bridge.configuration import Configuration
 from bridge.provider.client_auth import CLIENT_ASSERTION_ALGORITHMS, ClientAuthenticator
+from bridge.provider.clients import ClientRegistry
 from bridge.provider.grants.authorization_code import AuthorizationCodeGrant
 from bridge.provider.grants.common import TokenLifetimes, TokenMinter
 from bridge.provider.grants.refresh_token import RefreshTokenGrant
@@ -45,6 +46,8 @@ class OAuthServices:
     revocation: Revocation
     access_tokens: AccessTokenStatus
     audit: AuditTrail
+    clients: ClientRegistry
+    tokens: TokenIssuer
 
     def endpoint_url(self, path: str) -> str:
         return f"{self.issuer}{path}"
@@ -146,4 +149,6 @@ def build_oauth(
         ),
         access_tokens=stores.access_tokens,
         audit=audit,
+        clients=config.clients,
+        tokens=issuer,
     )

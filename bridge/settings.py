@@ -8,11 +8,11 @@ development placeholders and are refused outside `BRIDGE_ENV=development`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bridge.signing.keys import Algorithm
 from bridge.store.redis_client import RedisOptions, parse_redis_url
@@ -111,9 +111,15 @@ class Settings(BaseSettings):
     )
     keys_algorithm: Algorithm = Field(
         "ES256",
-        description="Algorithm of new signing keys: ES256, RS256, EdDSA (RFC 8037) or "
-        "Ed25519 (RFC 9864). A change reaches signing at the rotation after the next key "
-        "is replaced and has been pre-published.",
+        description="The algorithm the bridge signs with where no client or audience "
+        "chose one (its own access tokens, its RFC 7523 assertions): ES256, RS256, EdDSA "
+        "(RFC 8037) or Ed25519 (RFC 9864). Always enabled.",
+    )
+    keys_algorithms: Annotated[tuple[Algorithm, ...], NoDecode] = Field(
+        (),
+        description="Further algorithms with signing keys, comma-separated, that clients "
+        "may choose for their ID tokens and UserInfo; RS256 is always enabled (OIDC "
+        "Discovery §3). Each enabled algorithm has its own active, next and retired keys.",
     )
     keys_rotation_period: int = Field(
         7 * 86400,
@@ -171,6 +177,31 @@ class Settings(BaseSettings):
     jwt_clock_skew: int = Field(
         30, ge=0, le=300, description="Clock difference tolerated on JWTs from others, seconds."
     )
+    registration_enabled: bool = Field(
+        False,
+        description="Dynamic Client Registration (RFC 7591, RFC 7592) at /register, for "
+        "holders of an initial access token (`bridge clients issue-registration-token`).",
+    )
+    registration_upstreams: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("iamsmart",),
+        description="Identity providers residents use to sign in to registered clients "
+        "(comma-separated upstream names).",
+    )
+    registration_downstream: str = Field(
+        "guangdong", description="Whose claims registered clients receive (config/claims/)."
+    )
+    registration_registrar_jwks_file: Path | None = Field(
+        None,
+        description="JWK Set of the registrars whose software statements (RFC 7591 §2.3) "
+        "are accepted; unset: a software statement is refused as unapproved.",
+    )
+    registration_refresh_interval: int = Field(
+        5,
+        ge=1,
+        le=300,
+        description="How often each instance re-reads the registered clients, seconds: how "
+        "long a client registered at another instance may stay unknown here.",
+    )
     upstream_timeout: float = Field(10.0, gt=0, description="Back-channel call timeout, s.")
     log_level: str = Field("INFO", description="Log level.")
     log_format: Literal["json", "console"] = Field("json", description="Log line format.")
@@ -199,6 +230,18 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("issuer must not have a query or fragment (OIDC Discovery §3)")
         return value.rstrip("/")
+
+    @field_validator("keys_algorithms", "registration_upstreams", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @property
+    def enabled_algorithms(self) -> tuple[Algorithm, ...]:
+        """Every algorithm with a lane of keys; the default (`keys_algorithm`) first."""
+        return tuple(dict.fromkeys((self.keys_algorithm, "RS256", *self.keys_algorithms)))
 
     @property
     def development(self) -> bool:

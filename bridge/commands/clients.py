@@ -1,12 +1,30 @@
-"""`bridge clients …`: downstream clients."""
+"""`bridge clients …`: downstream clients — secrets for the configuration file, initial
+access tokens for Dynamic Client Registration (RFC 7591 §3), and the list of both kinds.
+
+Registered clients and initial access tokens live in the store the bridge shares
+(BRIDGE_REDIS_URL); the memory store lives inside one bridge process, so a command
+cannot reach it."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import secrets
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from bridge.commands import fail
+from bridge.errors import BridgeError, ConfigError
+
+if TYPE_CHECKING:
+    from bridge.settings import Settings
+    from bridge.store.backend import KeyValueBackend
+
 app = typer.Typer(help="Downstream clients.", no_args_is_help=True)
+T = TypeVar("T")
 
 
 @app.command("new-secret")
@@ -17,3 +35,99 @@ def new_secret() -> None:
     secret = secrets.token_urlsafe(32)
     typer.echo(f"client_secret:         {secret}")
     typer.echo(f"client_secret_sha256:  {secret_digest(secret)}")
+
+
+def _settings() -> Settings:
+    from bridge.logs import configure_logging
+    from bridge.settings import Settings
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _with_store(settings: Settings, work: Callable[[KeyValueBackend], Awaitable[T]]) -> T:
+    from bridge.store.redis import RedisBackend
+
+    if settings.redis_url is None:
+        fail(ConfigError("clients", ["BRIDGE_REDIS_URL is needed: registered clients live there"]))
+
+    async def run() -> T:
+        backend = RedisBackend.from_url(settings.redis_url or "")
+        try:
+            return await work(backend)
+        finally:
+            await backend.aclose()
+
+    try:
+        return asyncio.run(run())
+    except (BridgeError, OSError) as error:
+        fail(BridgeError(f"cannot reach the store: {error}"))
+
+
+@app.command("issue-registration-token")
+def issue_registration_token(
+    ttl: Annotated[int, typer.Option(min=60, help="Seconds the token is good for.")] = 86400,
+    uses: Annotated[int, typer.Option(min=1, help="How many registrations it allows.")] = 1,
+) -> None:
+    """An initial access token for /register (RFC 7591 §3): give it to the one who will
+    register a client. It is printed once and stored only as a digest."""
+    from bridge.clock import SystemClock
+    from bridge.store.registered_clients import KeyValueRegistrationTokens
+    from bridge.store.sealing import Sealer
+
+    settings = _settings()
+    if not settings.registration_enabled:
+        typer.echo("warning: BRIDGE_REGISTRATION_ENABLED is off: /register is not served", err=True)
+    token = secrets.token_urlsafe(32)
+    sealer = Sealer(settings.store_key.get_secret_value())
+
+    async def issue(backend: KeyValueBackend) -> None:
+        tokens = KeyValueRegistrationTokens(backend, sealer, SystemClock())
+        await tokens.issue(token, uses=uses, ttl=ttl)
+
+    _with_store(settings, issue)
+    typer.echo(token)
+
+
+@app.command("list")
+def list_clients(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every client: those of the configuration file and those registered (RFC 7591)."""
+    from bridge.clock import SystemClock
+    from bridge.provider.clients import load_clients
+    from bridge.store.registered_clients import KeyValueClientStore
+    from bridge.store.sealing import Sealer
+
+    settings = _settings()
+    configured, problems = load_clients(settings.clients_file, os.environ)
+    if problems:
+        fail(ConfigError(str(settings.clients_file), problems))
+    rows: list[dict[str, Any]] = [
+        {"client_id": c.client_id, "kind": "configured", "name": c.name.en} for c in configured
+    ]
+    if settings.redis_url is not None:
+        sealer = Sealer(settings.store_key.get_secret_value())
+
+        async def registered(backend: KeyValueBackend) -> list[dict[str, Any]]:
+            store = KeyValueClientStore(backend, sealer, SystemClock())
+            return [
+                {
+                    "client_id": r.client_id,
+                    "kind": "registered",
+                    "name": r.metadata["name"]["en"],
+                }
+                for r in await store.all()
+            ]
+
+        rows += _with_store(settings, registered)
+    elif not as_json:
+        typer.echo("(registered clients are listed with BRIDGE_REDIS_URL set)", err=True)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    width = max([len("CLIENT_ID"), *(len(r["client_id"]) for r in rows)])
+    typer.echo(f"{'CLIENT_ID'.ljust(width)}  {'KIND'.ljust(10)}  NAME")
+    for row in rows:
+        typer.echo(f"{row['client_id'].ljust(width)}  {row['kind'].ljust(10)}  {row['name']}")

@@ -22,6 +22,7 @@ from bridge.errors import BridgeError, ConfigError
 
 if TYPE_CHECKING:  # imported when a command runs: `bridge --help` stays quick
     from bridge.settings import Settings
+    from bridge.signing.keys import Algorithm
     from bridge.signing.manager import KeyManager
 
 app = typer.Typer(help="Signing keys and the iAM Smart KEK.", no_args_is_help=True)
@@ -106,6 +107,17 @@ def _show(settings: Settings, as_json: bool, message: str = "") -> None:
     typer.echo(table(described))
 
 
+def _algorithm(alg: str | None) -> Algorithm | None:
+    from bridge.signing.keys import ALGORITHMS
+
+    for known in ALGORITHMS:
+        if alg == known:
+            return known
+    if alg is not None:
+        fail(ConfigError("--alg", [f"{alg!r} is not one of {', '.join(ALGORITHMS)}"]))
+    return None
+
+
 @app.command("list")
 def list_keys(keys_dir: KeysDir = None, as_json: AsJson = False) -> None:
     """Show each key: state, kid, algorithm, created, when it activates, retires or goes."""
@@ -123,11 +135,16 @@ def rotate(
             "max-age ago (a compromised key): verifiers' cached JWKS will miss it.",
         ),
     ] = False,
+    alg: Annotated[
+        str | None,
+        typer.Option(help="Rotate only this algorithm's keys [default: every algorithm]."),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
-    """next → active, active → retired, and a fresh next key. Safe to run on several
-    machines at once: exactly one rotation happens."""
-    outcome, settings = _change(keys_dir, lambda manager: manager.rotate(force=force))
+    """next → active, active → retired, and a fresh next key, in each algorithm's lane.
+    Safe to run on several machines at once: exactly one rotation happens."""
+    lane = _algorithm(alg)
+    outcome, settings = _change(keys_dir, lambda manager: manager.rotate(force=force, alg=lane))
     _show(settings, as_json, outcome.message)
 
 
@@ -140,13 +157,11 @@ def generate(
     ] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Publish a new next key (replacing the current next key, which never signed); in
-    an empty key directory, create the first key set."""
-    from bridge.signing.keys import ALGORITHMS
-
-    if alg is not None and alg not in ALGORITHMS:
-        fail(ConfigError("--alg", [f"{alg!r} is not one of {', '.join(ALGORITHMS)}"]))
-    outcome, settings = _change(keys_dir, lambda manager: manager.generate(alg))
+    """Publish a new next key of an algorithm (replacing its next key, which never
+    signed); for an algorithm without keys, start its lane with an active key; in an
+    empty key directory, create the first key set (every enabled algorithm)."""
+    lane = _algorithm(alg)
+    outcome, settings = _change(keys_dir, lambda manager: manager.generate(lane))
     _show(settings, as_json, outcome.message)
 
 
@@ -165,9 +180,11 @@ def export_jwks(
     """Print the public key set the bridge serves at /jwks.json (needs no secret)."""
     from bridge.signing.storage import KeyFiles, public_jwks
 
-    files = KeyFiles(_settings(keys_dir).keys_dir)
+    settings = _settings(keys_dir)
+    files = KeyFiles(settings.keys_dir)
     try:
-        document = json.dumps(public_jwks(files.require_index(), files), indent=2) + "\n"
+        jwks = public_jwks(files.require_index(), files, settings.keys_algorithm)
+        document = json.dumps(jwks, indent=2) + "\n"
     except BridgeError as error:
         fail(error)
     if output is None:

@@ -2,8 +2,11 @@
 
 A resident who ticks "remember" is not asked again by the same client while the
 decision lasts (`BRIDGE_CONSENT_MEMORY_TTL`) — unless the client would now receive a
-claim the resident did not agree to: a remembered consent covers a set of claim names,
-and only requests within that set (PDPO DPP3: a new use needs new consent).
+claim the resident did not agree to, or asks for a scope the resident did not allow: a
+remembered consent covers a set of claim names and a set of scopes, and only requests
+within both (PDPO DPP3: a new use needs new consent). So `offline_access` — tokens that
+outlive the sign-in, OIDC Core §11 — is asked for unless the remembered decision
+included it.
 
 Withdrawal ends the memory and revokes the grants issued under it, so tokens already
 issued stop working at UserInfo (and refresh tokens of those grants with them).
@@ -60,12 +63,14 @@ class ConsentMemory:
         return found or ConsentLedger(resident=resident, entries={}, expires_at=0)
 
     async def covering(
-        self, resident: str, client_id: str, claims: Collection[str]
+        self, resident: str, client_id: str, claims: Collection[str], scopes: Collection[str]
     ) -> RememberedConsent | None:
         """The live remembered consent of `resident` to `client_id` that covers every
-        claim in `claims`, if there is one."""
+        claim in `claims` and every scope in `scopes`, if there is one."""
         entry = (await self._ledger(resident)).live(self._clock.now()).get(client_id)
         if entry is None or not set(claims) <= set(entry.claims):
+            return None
+        if not set(scopes) <= set(entry.scopes):
             return None
         return entry
 
@@ -76,6 +81,7 @@ class ConsentMemory:
         client_id: str,
         subject: str,
         claims: Collection[str],
+        scopes: Collection[str],
         grant_id: str,
         until: float,
     ) -> None:
@@ -83,6 +89,7 @@ class ConsentMemory:
             client_id=client_id,
             subject=subject,
             claims=tuple(sorted(claims)),
+            scopes=tuple(sorted(scopes)),
             decided_at=self._clock.now(),
             expires_at=until,
             grant_ids=(grant_id,),

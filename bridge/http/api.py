@@ -27,12 +27,14 @@ from bridge.http.forms import (
     parse_form,
     read_capped,
 )
+from bridge.http.registration import MANAGED_METHODS, manage, register
 from bridge.oauth import OAuthServices
 from bridge.provider.bearer import bearer_token
 from bridge.provider.introspection import introspect
+from bridge.provider.registration import REGISTER_PATH, Registration
 from bridge.provider.revocation import revoke
 from bridge.provider.token_exchange import EXCHANGE_REPEATABLE
-from bridge.provider.userinfo import userinfo
+from bridge.provider.userinfo import SignedUserInfo, userinfo
 from bridge.wire import NO_STORE_HEADERS
 
 _NO_STORE = [(k.lower().encode(), v.encode()) for k, v in NO_STORE_HEADERS.items()]
@@ -44,12 +46,13 @@ class ApiRequest:
     path: str
     headers: Mapping[str, str]
     receive: Receive
+    query: bytes = b""
 
     async def form(self, repeatable: Collection[str] = ()) -> Form:
         check_form_headers(self.headers.get("content-type"), self.headers.get("content-length"))
-        return parse_form(await read_capped(self._chunks()), repeatable=repeatable)
+        return parse_form(await read_capped(self.chunks()), repeatable=repeatable)
 
-    async def _chunks(self) -> AsyncIterator[bytes]:
+    async def chunks(self) -> AsyncIterator[bytes]:
         while True:
             message = await self.receive()
             if message["type"] == "http.disconnect":
@@ -95,8 +98,9 @@ async def revocation(oauth: OAuthServices, request: ApiRequest) -> Result:
 async def user_info(oauth: OAuthServices, request: ApiRequest) -> Result:
     is_form = request.headers.get("content-type", "").startswith(FORM_CONTENT_TYPE)
     form = await request.form() if request.method == "POST" and is_form else None
-    access_token = bearer_token(request.authorization, form)
-    return 200, await userinfo(access_token, oauth.verifier, oauth.access_tokens, audit=oauth.audit)
+    access_token = bearer_token(request.authorization, form, query=request.query)
+    info = await userinfo(access_token, oauth.verifier, oauth.access_tokens, audit=oauth.audit)
+    return 200, info.answer(oauth.clients, oauth.tokens)
 
 
 ROUTES: dict[str, tuple[frozenset[str], Handler]] = {
@@ -110,23 +114,46 @@ ROUTES: dict[str, tuple[frozenset[str], Handler]] = {
 async def _respond(
     send: Send, status: int, body: Any, extra: Sequence[tuple[bytes, bytes]] = ()
 ) -> None:
-    payload = b"" if body is None else orjson.dumps(body)
+    content_type = b"application/json"
+    if isinstance(body, SignedUserInfo):
+        payload, content_type = body.token.encode("ascii"), b"application/jwt"
+    else:
+        payload = b"" if body is None else orjson.dumps(body)
     headers = [*_NO_STORE, *extra, (b"content-length", str(len(payload)).encode())]
     if body is not None:
-        headers.append((b"content-type", b"application/json"))
+        headers.append((b"content-type", content_type))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+def _registration_route(
+    registration: Registration | None, path: str
+) -> tuple[frozenset[str], Handler] | None:
+    """/register and /register/<client_id>, when registration is enabled."""
+    if registration is None or not path.startswith(REGISTER_PATH):
+        return None
+    if path == REGISTER_PATH:
+        return frozenset({"POST"}), lambda _, request: register(registration, request)
+    if path.count("/") == 2:
+        return MANAGED_METHODS, lambda _, request: manage(registration, request)
+    return None
 
 
 class ApiEndpoints:
     """ASGI middleware answering the API paths itself and passing everything else on."""
 
-    def __init__(self, app: ASGIApp, *, oauth: OAuthServices) -> None:
+    def __init__(
+        self, app: ASGIApp, *, oauth: OAuthServices, registration: Registration | None = None
+    ) -> None:
         self.app = app
         self.oauth = oauth
+        self.registration = registration
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = ROUTES.get(scope["path"]) if scope["type"] == "http" else None
+        route = None
+        if scope["type"] == "http":
+            path = scope["path"]
+            route = ROUTES.get(path) or _registration_route(self.registration, path)
         if route is None:
             await self.app(scope, receive, send)
             return
@@ -141,7 +168,9 @@ class ApiEndpoints:
         headers: dict[str, str] = {}
         for name, value in scope["headers"]:  # the first of repeated headers, as Starlette
             headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-        request = ApiRequest(scope["method"], scope["path"], headers, receive)
+        request = ApiRequest(
+            scope["method"], scope["path"], headers, receive, scope.get("query_string", b"")
+        )
         try:
             status, body = await handler(self.oauth, request)
         except OAuthError as error:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import structlog
 from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from bridge.errors import OAuthError, ServerError, StoreUnavailable, TemporarilyUnavailableError
@@ -94,3 +95,23 @@ def install_error_handlers(app: FastAPI, pages: Pages, issuer: str) -> None:
         return render_error(request, exc, pages, issuer)
 
     app.add_exception_handler(OAuthError, on_oauth_error)
+    app.add_exception_handler(HTTPException, on_http_error)
+
+
+_HTTP_ERRORS = {
+    404: ("not_found", "No such endpoint"),
+    405: ("invalid_request", "Method not allowed"),
+}
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    """Routing's own errors (an unknown path, a wrong method) in the bridge's error
+    shape, not the framework's `{"detail": ...}`."""
+    assert isinstance(exc, HTTPException)  # noqa: S101 - registered for HTTPException only
+    error, description = _HTTP_ERRORS.get(exc.status_code, ("invalid_request", "Bad request"))
+    headers = dict(exc.headers or {})
+    return JSONResponse(
+        {"error": error, "error_description": description},
+        status_code=exc.status_code,
+        headers={**headers, **NO_STORE_HEADERS},
+    )

@@ -20,6 +20,7 @@ from bridge.errors import (
     RequestNotSupportedError,
     RequestUriNotSupportedError,
     UnsupportedResponseTypeError,
+    quoted,
 )
 from bridge.model import AuthorizationRequest, ClientRequest, CodeEnding
 from bridge.provider import pkce
@@ -27,6 +28,7 @@ from bridge.provider.clients import Client, ClientRegistry
 from bridge.wire import PKCE_S256, RESPONSE_TYPE_CODE, SCOPE_OPENID
 
 MAX_PARAMETER_LENGTH = 2048
+PROMPTS = ("none", "login", "consent", "select_account")
 MAX_PARAMETERS = 50
 
 
@@ -144,20 +146,14 @@ def _checked_request(
     )
     assert challenge is not None  # noqa: S101 - narrowed by the check above
     _check(pkce.is_valid_challenge(challenge), InvalidRequestError("Malformed code_challenge"))
-    prompts = set((params.get("prompt") or "").split())
-    _check(
-        not ("none" in prompts and len(prompts) > 1),
-        InvalidRequestError("prompt=none cannot be combined with other values"),
-    )
-    _check(
-        "none" not in prompts,
-        LoginRequiredError("Sign-in at the identity provider is required"),
-    )
+    prompts = _prompts(params.get("prompt"))
     return AuthorizationRequest(
         request=ClientRequest(
             client_id=client.client_id,
             scopes=scopes,
             ui_locales=tuple((params.get("ui_locales") or "").split())[:10],
+            prompt=prompts,
+            max_age=_max_age(params.get("max_age")),
         ),
         ending=CodeEnding(
             redirect_uri=redirect_uri,
@@ -168,3 +164,31 @@ def _checked_request(
         ),
         idp_hint=params.get("idp_hint"),
     )
+
+
+def _prompts(value: str | None) -> tuple[str, ...]:
+    """OIDC Core §3.1.2.1 `prompt`. `none` can never be honoured: the bridge keeps no
+    session of its own, so every sign-in goes to the upstream identity provider."""
+    prompts = tuple(dict.fromkeys((value or "").split()))
+    unknown = [p for p in prompts if p not in PROMPTS]
+    if unknown:
+        raise InvalidRequestError(f"Unknown prompt value {quoted(unknown[0])}")
+    _check(
+        not ("none" in prompts and len(prompts) > 1),
+        InvalidRequestError("prompt=none cannot be combined with other values"),
+    )
+    _check(
+        "none" not in prompts,
+        LoginRequiredError("Sign-in at the identity provider is required"),
+    )
+    return prompts
+
+
+def _max_age(value: str | None) -> int | None:
+    if value is None:
+        return None
+    _check(
+        value.isascii() and value.isdigit() and len(value) <= 10,
+        InvalidRequestError("max_age must be a non-negative number of seconds"),
+    )
+    return int(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from urllib.parse import parse_qsl
 
 from bridge.errors import InvalidRequestError, InvalidTokenError, OAuthError
 
@@ -29,7 +30,17 @@ def challenge(error: OAuthError | None = None) -> str:
     return text
 
 
-def bearer_token(authorization: str | None, form: Mapping[str, str] | None = None) -> str:
+def bearer_token(
+    authorization: str | None, form: Mapping[str, str] | None = None, *, query: bytes = b""
+) -> str:
+    if query and any(name == "access_token" for name, _ in parse_qsl(query.decode("latin-1"))):
+        # §2.3's URI query method leaks the token into logs and Referer headers; the bridge
+        # does not support it, and says so rather than answering as if no token came.
+        refused = InvalidRequestError(
+            "Send the access token in the Authorization header, not the query (RFC 6750 2.3)"
+        )
+        refused.www_authenticate = challenge(refused)
+        raise refused
     from_header = None
     if authorization is not None:
         scheme, _, value = authorization.partition(" ")

@@ -23,6 +23,7 @@ from pydantic import (
 from bridge.assurance import Level
 from bridge.model import LocalizedText
 from bridge.provider.token_exchange_config import ClientExchangePolicy
+from bridge.signing.keys import Algorithm
 from bridge.tokens.key_sources import parse_jwks
 from bridge.wire import SCOPE_OFFLINE_ACCESS
 from bridge.yamlconfig import describe_validation_error, read_yaml
@@ -97,6 +98,16 @@ class Client(BaseModel):
     token_exchange: ClientExchangePolicy | None = Field(
         None, description="What it may do with the token exchange grant (RFC 8693)."
     )
+    id_token_signed_response_alg: Algorithm = Field(
+        "RS256",
+        description="Algorithm of its ID tokens (OIDC Registration §2; RS256 by default, as "
+        "every certified library expects unless told otherwise).",
+    )
+    userinfo_signed_response_alg: Algorithm | None = Field(
+        None,
+        description="When set, UserInfo answers with a JWT signed with this algorithm "
+        "(`application/jwt`, OIDC Core §5.3.2); unset: plain JSON.",
+    )
 
     @model_validator(mode="after")
     def _credentials_for_each_method(self) -> Client:
@@ -128,6 +139,12 @@ class Client(BaseModel):
         return uris
 
     @property
+    def signing_algorithms(self) -> tuple[Algorithm, ...]:
+        """The algorithms it chose for what the bridge signs for it."""
+        chosen = (self.id_token_signed_response_alg, self.userinfo_signed_response_alg)
+        return tuple(a for a in dict.fromkeys(chosen) if a is not None)
+
+    @property
     def sector(self) -> str:
         return self.sector_identifier or self.client_id
 
@@ -140,17 +157,36 @@ class Client(BaseModel):
 
 
 class ClientRegistry:
+    """The configured clients (the YAML file), and those registered through the API
+    (RFC 7591), which a refresh keeps in memory here: `get` is on every request's path,
+    so it never waits for the store. A configured client_id always wins."""
+
     def __init__(self, clients: Mapping[str, Client]) -> None:
         self._clients = dict(clients)
+        self._registered: dict[str, Client] = {}
 
     def get(self, client_id: str) -> Client | None:
-        return self._clients.get(client_id)
+        return self._clients.get(client_id) or self._registered.get(client_id)
+
+    def is_configured(self, client_id: str) -> bool:
+        """Listed in the configuration file: never changed through the API."""
+        return client_id in self._clients
+
+    def adopt_registered(self, clients: Mapping[str, Client]) -> None:
+        self._registered = {k: v for k, v in clients.items() if k not in self._clients}
+
+    def add_registered(self, client: Client) -> None:
+        if client.client_id not in self._clients:
+            self._registered = {**self._registered, client.client_id: client}
+
+    def remove_registered(self, client_id: str) -> None:
+        self._registered = {k: v for k, v in self._registered.items() if k != client_id}
 
     def __iter__(self) -> Iterator[Client]:
-        return iter(self._clients.values())
+        return iter([*self._clients.values(), *self._registered.values()])
 
     def __len__(self) -> int:
-        return len(self._clients)
+        return len(self._clients) + len(self._registered)
 
 
 def load_clients(path: Path, env: Mapping[str, str]) -> tuple[ClientRegistry, list[str]]:

@@ -14,7 +14,10 @@ from bridge.wire import (
     RESPONSE_TYPE_CODE,
 )
 
-PROTOCOL_CLAIMS = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "at_hash")
+RECEIVED_PROTOCOL_CLAIMS = ("sub", "auth_time", "acr")
+"""Claims about the resident's sign-in that a client receives besides the mapped ones.
+Protocol members (`iss`, `aud`, `exp`, `iat`, `nonce`, `at_hash`) are not claims a
+client can ask for, so `claims_supported` does not list them (Discovery §3)."""
 UI_LOCALES = ("en", "zh-Hant", "zh-Hans")
 
 
@@ -31,9 +34,11 @@ def openid_configuration(
     acr_values: Iterable[str],
     grant_types: Iterable[str] = (GRANT_AUTHORIZATION_CODE,),
     client_assertion_algs: Iterable[str] = (),
+    registration: bool = False,
 ) -> dict[str, Any]:
     auth_methods = [AUTH_CLIENT_SECRET_BASIC, AUTH_CLIENT_SECRET_POST]
     assertion_algs = list(client_assertion_algs)
+    algorithms = sorted(set(signing_algs))
     if assertion_algs:
         auth_methods.append(AUTH_PRIVATE_KEY_JWT)
     document: dict[str, Any] = {
@@ -46,11 +51,13 @@ def openid_configuration(
         "response_modes_supported": ["query"],
         "grant_types_supported": list(grant_types),
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": sorted(set(signing_algs)),
+        # Each a client may choose (OIDC Registration §2); RS256 always (Discovery §3).
+        "id_token_signing_alg_values_supported": algorithms,
+        "userinfo_signing_alg_values_supported": algorithms,
         "token_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": [PKCE_S256],
         "scopes_supported": sorted(set(scopes)),
-        "claims_supported": sorted({*PROTOCOL_CLAIMS, *claims}),
+        "claims_supported": sorted({*RECEIVED_PROTOCOL_CLAIMS, *claims}),
         "claims_locales_supported": list(UI_LOCALES),
         "ui_locales_supported": list(UI_LOCALES),
         "acr_values_supported": sorted(set(acr_values)),
@@ -65,6 +72,8 @@ def openid_configuration(
         "revocation_endpoint": endpoint(issuer, "/revoke"),
         "revocation_endpoint_auth_methods_supported": auth_methods,
     }
+    if registration:
+        document["registration_endpoint"] = endpoint(issuer, "/register")  # RFC 7591 §3
     if assertion_algs:
         for name in ("token", "introspection", "revocation"):
             document[f"{name}_endpoint_auth_signing_alg_values_supported"] = assertion_algs

@@ -16,6 +16,7 @@ from bridge.provider.token_exchange_config import ClientExchangePolicy, Exchange
 from bridge.tokens.presented import PresentedToken
 from bridge.wire import (
     SCOPE_OFFLINE_ACCESS,
+    SCOPE_OPENID,
     TOKEN_TYPE_ACCESS_TOKEN,
     TOKEN_TYPE_JWT,
 )
@@ -124,7 +125,9 @@ def scope_for(
     if targets[0].kind == "jwt_bearer":
         ceiling = list(targets[0].scopes)
     else:
-        ceiling = [s for s in subject.scopes if s != SCOPE_OFFLINE_ACCESS]
+        # An exchanged token is an API token: never a refresh right, never `openid`
+        # (it opens no UserInfo and stands for no sign-in, OIDC Core §3.1.2.1).
+        ceiling = [s for s in subject.scopes if s not in (SCOPE_OFFLINE_ACCESS, SCOPE_OPENID)]
         if not subject.from_bridge and not ceiling:
             ceiling = list(targets[0].scopes)
         for target in targets:

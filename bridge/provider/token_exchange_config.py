@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bridge.signing.keys import Algorithm
 from bridge.tokens.jose_rules import AsymmetricAlgorithm, PublicKey
 from bridge.tokens.key_sources import parse_jwks
 from bridge.yamlconfig import describe_validation_error, read_yaml
@@ -109,6 +110,12 @@ class Target(_Model):
     token_endpoint: str | None = Field(None, description="jwt_bearer: where to POST.")
     assertion_audience: str | None = Field(
         None, description="jwt_bearer: `aud` of the assertion; default: token_endpoint."
+    )
+    signing_alg: Algorithm | None = Field(
+        None,
+        description="Algorithm of what the bridge signs for this target (its access "
+        "tokens, or the RFC 7523 assertion); default: BRIDGE_KEYS_ALGORITHM. RS256 is "
+        "always available (RFC 9068 §4).",
     )
 
     @model_validator(mode="after")

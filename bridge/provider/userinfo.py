@@ -1,16 +1,45 @@
 """The UserInfo endpoint (OIDC Core §5.3): the claims the resident released to this
-client, for as long as the grant behind the access token lives."""
+client, for as long as the grant behind the access token lives — as JSON, or as a JWT
+signed with the algorithm the client registered (`userinfo_signed_response_alg`,
+§5.3.2)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bridge.audit import AuditTrail
 from bridge.errors import InsufficientScopeError, InvalidTokenError
 from bridge.provider.bearer import challenge
+from bridge.provider.clients import ClientRegistry
 from bridge.store.records import AccessTokenStatus
+from bridge.tokens.issuer import TokenIssuer
 from bridge.tokens.verifier import AccessTokenVerifier
 from bridge.wire import SCOPE_OPENID
+
+
+@dataclass(frozen=True, slots=True)
+class SignedUserInfo:
+    """Sent as `application/jwt`."""
+
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    claims: dict[str, Any]
+    client_id: str
+
+    def answer(
+        self, clients: ClientRegistry, issuer: TokenIssuer
+    ) -> dict[str, Any] | SignedUserInfo:
+        client = clients.get(self.client_id)
+        alg = client.userinfo_signed_response_alg if client is not None else None
+        if alg is None:
+            return self.claims
+        return SignedUserInfo(
+            issuer.userinfo(client_id=self.client_id, claims=self.claims, alg=alg)
+        )
 
 
 async def userinfo(
@@ -18,7 +47,7 @@ async def userinfo(
     verifier: AccessTokenVerifier,
     access_tokens: AccessTokenStatus,
     audit: AuditTrail | None = None,
-) -> dict[str, Any]:
+) -> UserInfo:
     try:
         access = verifier.verify(token)
     except InvalidTokenError as error:
@@ -46,4 +75,4 @@ async def userinfo(
             claims=grant.claims.keys(),
             grant_id=grant.grant_id,
         )
-    return {**grant.claims, "sub": grant.subject}
+    return UserInfo({**grant.claims, "sub": grant.subject}, grant.client_id)

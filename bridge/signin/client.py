@@ -24,8 +24,14 @@ from bridge.claims.directions import Directions
 from bridge.claims.mapper import ClaimMapper
 from bridge.claims.policy import release_set
 from bridge.clock import Clock
-from bridge.errors import OAuthError, UnmetAuthenticationRequirementsError, UpstreamError
+from bridge.errors import (
+    LoginRequiredError,
+    OAuthError,
+    UnmetAuthenticationRequirementsError,
+    UpstreamError,
+)
 from bridge.model import (
+    ClientRequest,
     ClientSignIn,
     LocalizedText,
     PendingConsent,
@@ -43,6 +49,8 @@ from bridge.wire import SCOPE_OFFLINE_ACCESS, SCOPE_OPENID
 log = structlog.get_logger(__name__)
 
 IDP_HINT = "idp_hint"
+SELECT_ACCOUNT = "select_account"
+UPSTREAM_PROMPTS = ("login", SELECT_ACCOUNT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +89,23 @@ def require_client(clients: ClientRegistry, client_id: str) -> Client:
 
 
 def _with_hint(params: Sequence[tuple[str, str]], upstream: str) -> str:
-    kept = [(name, value) for name, value in params if name != IDP_HINT]
+    """The request again, for one upstream; `select_account` was answered by choosing."""
+    kept = []
+    for name, value in params:
+        if name == "prompt":
+            value = " ".join(p for p in value.split() if p != SELECT_ACCOUNT)
+        if name != IDP_HINT and value:
+            kept.append((name, value))
     return "/authorize?" + urlencode([*kept, (IDP_HINT, upstream)])
+
+
+def upstream_prompt(request: ClientRequest) -> tuple[str, ...]:
+    """What the upstream must do for the client's `prompt` and `max_age`: the bridge keeps
+    no session, so `login` and an authentication age are the upstream's to honour."""
+    wanted = [p for p in request.prompt if p in UPSTREAM_PROMPTS]
+    if request.max_age == 0 and "login" not in wanted:
+        wanted.append("login")  # OIDC Core §3.1.2.1: max_age=0 is prompt=login
+    return tuple(wanted)
 
 
 class ClientSignIns:
@@ -122,6 +145,9 @@ class ClientSignIns:
             params, self._clients, supported_scopes=self.supported_scopes
         )
         hint = authorization.idp_hint
+        choose = SELECT_ACCOUNT in authorization.request.prompt and len(client.upstreams) > 1
+        if choose:
+            return self._chooser(client, params, authorization.request.ui_locales)
         if hint in client.upstreams:
             upstream = hint
         elif len(client.upstreams) == 1:
@@ -140,6 +166,8 @@ class ClientSignIns:
             browser,
             ui_locales=request.ui_locales,
             fields=mapper.source_fields(released, client_id=client.client_id),
+            prompt=upstream_prompt(request),
+            max_age=request.max_age,
         )
         log.info("signin.started", client_id=client.client_id, upstream=upstream)
         return redirect
@@ -180,6 +208,15 @@ class ClientSignIns:
                 ),
             )
         now = self._clock.now()
+        auth_time = int(now) if identity.auth_time is None else identity.auth_time
+        max_age = purpose.request.max_age
+        if max_age is not None and now - auth_time > max_age:
+            # The upstream kept an older session despite being told max_age (OIDC Core
+            # §3.1.2.1: the OP must re-authenticate, or say it could not).
+            raise self._endings.refuse(
+                purpose.ending,
+                LoginRequiredError("The identity provider's sign-in is older than max_age"),
+            )
         pending = PendingConsent(
             interaction_id=_new_id(),
             request=purpose.request,
@@ -195,7 +232,7 @@ class ClientSignIns:
             ),
             claims=claims,
             acr=session.get("acr"),
-            auth_time=int(now),
+            auth_time=auth_time,
             expires_at=now + self._policy.consent_ttl,
             upstream_idp=identity.idp,
             upstream_subject=identity.subject,

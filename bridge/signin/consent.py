@@ -2,7 +2,8 @@
 
 After the upstream, the claims a client would receive wait here as a sealed pending
 consent, bound to the browser. A consent the resident asked the bridge to remember, and
-that covers these claims, is used instead of asking again — with an audit record naming
+that covers these claims and scopes, is used instead of asking again (unless the client
+asked with `prompt=consent`) — with an audit record naming
 the earlier decision. Either way the request's ending delivers the answer.
 """
 
@@ -25,6 +26,8 @@ from bridge.store.records import Interactions
 log = structlog.get_logger(__name__)
 
 CONSENT_PATH = "/consent/"
+PROMPT_CONSENT = "consent"
+"""OIDC Core §3.1.2.1: the page is shown even when a remembered consent covers it."""
 
 
 class ConsentStep:
@@ -52,9 +55,10 @@ class ConsentStep:
         """Ask the resident — unless a remembered consent already covers the release."""
         resident = self._resident(pending)
         client_id = pending.request.client_id
+        asked = pending.request
         earlier = (
-            await self._memory.covering(resident, client_id, pending.claims.keys())
-            if resident is not None
+            await self._memory.covering(resident, client_id, pending.claims.keys(), asked.scopes)
+            if resident is not None and PROMPT_CONSENT not in asked.prompt
             else None
         )
         if earlier is None or resident is None:
@@ -112,6 +116,7 @@ class ConsentStep:
                 client_id=client.client_id,
                 subject=pending.subject,
                 claims=pending.claims.keys(),
+                scopes=pending.request.scopes,
                 grant_id=issued.grant_id,
                 until=remembered_until,
             )

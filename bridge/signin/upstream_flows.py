@@ -27,6 +27,8 @@ def upstream_request(flow: UpstreamFlow) -> UpstreamAuthRequest:
         ui_locales=flow.ui_locales,
         user_agent=flow.user_agent,
         fields=flow.upstream_fields,
+        prompt=flow.prompt,
+        max_age=flow.max_age,
     )
 
 
@@ -62,6 +64,8 @@ class UpstreamFlows:
         *,
         ui_locales: Sequence[str] = (),
         fields: Sequence[str] = (),
+        prompt: Sequence[str] = (),
+        max_age: int | None = None,
     ) -> Redirect:
         connector = self.connector(upstream)
         bound = bind(browser)
@@ -71,6 +75,8 @@ class UpstreamFlows:
             purpose=purpose,
             upstream_fields=tuple(fields),
             ui_locales=tuple(ui_locales),
+            prompt=tuple(prompt),
+            max_age=max_age,
             browser_binding=bound.binding,
             user_agent=browser.short_user_agent,
             expires_at=self._clock.now() + self._flow_ttl,

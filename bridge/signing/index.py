@@ -1,7 +1,9 @@
 """The key set's index, `keys/signing/keyset.json`: which keys exist, in which state.
 
-A key is `next` (published, not signing), then `active` (signs), then `retired`
-(published for verification only), then removed. Its kid goes on the `removed` list so
+The keys of one algorithm form a lane (RS256 always; ES256 and EdDSA when enabled): a
+client chooses the algorithm of its ID tokens, so each algorithm has its own signing
+key. In each lane a key is `next` (published, not signing), then `active` (signs), then
+`retired` (published for verification only), then removed. Its kid goes on the `removed` list so
 it can never come back (kids are RFC 7638 thumbprints, and a kid names one key forever).
 The index holds public keys only; the private halves are in one file per key.
 `version` grows by one at every change, so an instance sees at a glance whether the
@@ -68,13 +70,23 @@ class KeyIndex(BaseModel):
         return (k for k in self.keys if k.state == state)
 
     @property
-    def active(self) -> KeyEntry:
-        (active,) = self.in_state("active")  # checked by `check()`
-        return active
+    def lanes(self) -> tuple[Algorithm, ...]:
+        """The algorithms that have keys, in the order they first appear."""
+        return tuple(dict.fromkeys(k.alg for k in self.keys))
+
+    def _in_lane(self, alg: str, state: State) -> Iterator[KeyEntry]:
+        return (k for k in self.keys if k.alg == alg and k.state == state)
+
+    def active_for(self, alg: str) -> KeyEntry | None:
+        """The key that signs for `alg` (at most one: checked by `problems()`)."""
+        return next(self._in_lane(alg, "active"), None)
+
+    def next_for(self, alg: str) -> KeyEntry | None:
+        return next(self._in_lane(alg, "next"), None)
 
     @property
-    def next(self) -> KeyEntry | None:
-        return next(self.in_state("next"), None)
+    def actives(self) -> tuple[KeyEntry, ...]:
+        return tuple(self.in_state("active"))
 
     @property
     def retired(self) -> tuple[KeyEntry, ...]:
@@ -82,11 +94,14 @@ class KeyIndex(BaseModel):
 
     def problems(self) -> list[str]:
         found = []
-        actives = sum(1 for _ in self.in_state("active"))
-        if actives != 1:
-            found.append(f"the key set must have exactly one active key (it has {actives})")
-        if sum(1 for _ in self.in_state("next")) > 1:
-            found.append("the key set may have at most one next key")
+        if not self.actives:
+            found.append("the key set must have an active key (it has none)")
+        for alg in self.lanes:
+            actives = sum(1 for _ in self._in_lane(alg, "active"))
+            if actives > 1:
+                found.append(f"the key set may have one active {alg} key (it has {actives})")
+            if sum(1 for _ in self._in_lane(alg, "next")) > 1:
+                found.append(f"the key set may have at most one next {alg} key")
         kids = [k.kid for k in self.keys]
         if len(set(kids)) != len(kids):
             found.append("a kid appears twice")

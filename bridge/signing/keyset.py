@@ -4,7 +4,7 @@ active one, so a verifier holding a cached copy always finds the key it needs.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,13 +16,30 @@ from bridge.signing.keys import SigningKey
 @dataclass(frozen=True)
 class KeySet:
     active: SigningKey
+    """The key of the default algorithm: what signs when nobody chose an algorithm."""
     others: Sequence[SigningKey] = ()
-    """Published for verification only (keys about to sign, keys recently retired)."""
+    """Every other published key: the active keys of the other algorithms (in
+    `signers`), keys about to sign, keys recently retired."""
     version: int = 0
     """Generation of the shared key set this was read from (0: not from the shared set)."""
     on_unknown_kid: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
     """Told about every lookup of a kid this set does not hold (a metric: a verifier
     that meets unknown kids is looking at tokens signed by keys we never published)."""
+
+    signers: Mapping[str, SigningKey] = field(default_factory=dict)
+    """The active key of each algorithm (the default's included)."""
+
+    def signer(self, alg: str | None = None) -> SigningKey:
+        """The key that signs for `alg`. An algorithm whose lane has no active key yet (it
+        was enabled a moment ago, and the schedule starts the lane at its next step) signs
+        with the default key rather than not at all."""
+        if alg is None or alg == self.active.alg:
+            return self.active
+        return self.signers.get(alg, self.active)
+
+    @property
+    def algorithms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.active.alg, *self.signers)))
 
     @property
     def all(self) -> tuple[SigningKey, ...]:

@@ -13,10 +13,14 @@ from bridge.signing.policy import RotationPolicy
 def _when(entry: KeyEntry, index: KeyIndex, policy: RotationPolicy, now: float) -> dict[str, Any]:
     times: dict[str, Any] = {"activates_at": None, "retires_at": None, "removes_at": None}
     if entry.state == "next":
-        at = policy.next_rotation_at(index, now) if policy.automatic else policy.ripe_at(entry)
+        at = (
+            policy.next_rotation_at(index, entry.alg, now)
+            if policy.automatic
+            else policy.ripe_at(entry)
+        )
         times["activates_at"] = iso_time(at)
     elif entry.state == "active" and policy.automatic:
-        times["retires_at"] = iso_time(policy.next_rotation_at(index, now))
+        times["retires_at"] = iso_time(policy.next_rotation_at(index, entry.alg, now))
     elif entry.state == "retired":
         times["removes_at"] = iso_time(policy.removable_at(entry))
     return times

@@ -10,6 +10,7 @@ writes the new key files, then the index, then deletes removed key files.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import structlog
@@ -63,30 +64,44 @@ class KeyManager:
         key = self.files.new_key(alg, now, development_allowed=self._development_allowed)
         return self.files.write_key(key, "next")
 
-    def _commit(self, old: KeyIndex | None, new: KeyIndex, removed: list[KeyEntry]) -> None:
+    def _commit(self, old: KeyIndex | None, new: KeyIndex, removed: list[KeyEntry]) -> KeyIndex:
+        """Write `new` as one change (its version one above `old`'s, however many lanes
+        changed) and return it as written."""
+        version = old.version if old else 0
         current = self.files.read_index()
-        if (current.version if current else 0) != (old.version if old else 0):
+        if (current.version if current else 0) != version:
             # Only possible if a lock expired mid-change: never overwrite another writer.
             raise KeySetBusy("the key set changed while it was being changed; try again")
+        new = new.model_copy(update={"version": version + 1})
         self.files.write_index(new)
         self.files.remove_files(removed)
+        return new
 
     async def generate(self, alg: Algorithm | None = None) -> Outcome:
-        """Publish a new next key (replacing any next key, which never signed); in an
-        empty key directory, make the first active key and its next key."""
+        """Publish a new next key of `alg` (replacing its next key, which never signed);
+        for an algorithm without keys, start its lane; in an empty key directory, make
+        the first key set: an active and a next key for every enabled algorithm."""
         alg = alg or self.policy.algorithm
         async with self._lock.hold(OPERATOR_WAIT):
             now = self._clock.now()
             index = self.files.read_index()
             if index is None:
-                active = self._fresh(alg, now)
-                new = lifecycle.bootstrap(active, self._fresh(alg, now), now)
-                self._commit(None, new, [])
-                log.info("keys.bootstrapped", active=active.kid, alg=alg)
-                return Outcome(new, ("generated",), f"created active key {active.kid}")
+                algs = tuple(dict.fromkeys((*self.policy.algorithms, alg)))
+                lanes = [(self._fresh(a, now), self._fresh(a, now)) for a in algs]
+                new = lifecycle.bootstrap(lanes, now)
+                new = self._commit(None, new, [])
+                kids = ", ".join(f"{a.kid} ({a.alg})" for a, _ in lanes)
+                log.info("keys.bootstrapped", active=[a.kid for a, _ in lanes])
+                return Outcome(new, ("generated",), f"created active keys {kids}")
+            if index.active_for(alg) is None:
+                first = self._fresh(alg, now)
+                new = lifecycle.add_lane(index, first, self._fresh(alg, now), now)
+                new = self._commit(index, new, [])
+                log.info("keys.lane_started", kid=first.kid, alg=alg)
+                return Outcome(new, ("generated",), f"created active key {first.kid} ({alg})")
             fresh = self._fresh(alg, now)
             new, replaced = lifecycle.add_next(index, fresh)
-            self._commit(index, new, replaced)
+            new = self._commit(index, new, replaced)
         log.info("keys.generated", kid=fresh.kid, alg=alg, replaced=[e.kid for e in replaced])
         ripe = lifecycle.iso_time(self.policy.ripe_at(fresh))
         return Outcome(
@@ -96,23 +111,46 @@ class KeyManager:
             removed=tuple(e.kid for e in replaced),
         )
 
-    async def rotate(self, *, expected_active: str | None = None, force: bool = False) -> Outcome:
-        """next → active, active → retired, a fresh next. `expected_active` is the key the
-        caller saw active: if another process rotated meanwhile, nothing more happens."""
+    def _lanes_to_rotate(self, index: KeyIndex, alg: Algorithm | None) -> dict[Algorithm, str]:
+        """Algorithm → the kid active in its lane, for the lanes a rotation covers."""
+        algs = [alg] if alg is not None else list(index.lanes)
+        return {a: e.kid for a in algs if (e := index.active_for(a)) is not None}
+
+    async def rotate(
+        self,
+        *,
+        expected_active: Mapping[Algorithm, str] | None = None,
+        force: bool = False,
+        alg: Algorithm | None = None,
+    ) -> Outcome:
+        """In the lane of `alg` (every lane when None): next → active, active → retired,
+        a fresh next. `expected_active` maps each algorithm to the key the caller saw
+        active: if another process rotated meanwhile, nothing more happens."""
         if expected_active is None:
-            expected_active = self.files.require_index().active.kid
+            expected_active = self._lanes_to_rotate(self.files.require_index(), alg)
+        if not expected_active:
+            raise SigningKeyError(f"not rotated: there is no active {alg} key")
         async with self._lock.hold(OPERATOR_WAIT):
             now = self._clock.now()
-            index = self.files.require_index()
-            if index.active.kid != expected_active:
-                return Outcome(index, message=f"already rotated: {index.active.kid} signs")
-            refusal = lifecycle.rotation_refusal(index, now, self.policy, force=force)
-            if refusal is not None:
-                raise SigningKeyError(f"not rotated: {refusal}")
-            new = lifecycle.rotate(index, now, self._fresh(self.policy.algorithm, now))
-            self._commit(index, new, [])
-        log.info("keys.rotated", retired=expected_active, active=new.active.kid, forced=force)
-        return Outcome(new, ("rotated",), f"{new.active.kid} signs; {expected_active} retired")
+            old = index = self.files.require_index()
+            seen = {a: e.kid for a in expected_active if (e := index.active_for(a))}
+            if seen != dict(expected_active):
+                signing = ", ".join(e.kid for e in index.actives)
+                return Outcome(index, message=f"already rotated: {signing} sign")
+            for lane in expected_active:
+                refusal = lifecycle.rotation_refusal(index, lane, now, self.policy, force=force)
+                if refusal is not None:
+                    raise SigningKeyError(f"not rotated: {refusal}")
+            for lane in expected_active:
+                index = lifecycle.rotate(index, lane, now, self._fresh(lane, now))
+            index = self._commit(old, index, [])
+        done = [
+            f"{entry.kid} signs; {kid} retired"
+            for a, kid in expected_active.items()
+            if (entry := index.active_for(a)) is not None
+        ]
+        log.info("keys.rotated", retired=list(expected_active.values()), forced=force)
+        return Outcome(index, ("rotated",), "; ".join(done))
 
     async def prune(self) -> Outcome:
         async with self._lock.hold(OPERATOR_WAIT):
@@ -121,7 +159,7 @@ class KeyManager:
             if not gone:
                 return Outcome(index, message="no retired key has outlived its tokens")
             new = lifecycle.prune(index, gone)
-            self._commit(index, new, gone)
+            new = self._commit(index, new, gone)
         kids = tuple(e.kid for e in gone)
         log.info("keys.pruned", kids=list(kids))
         return Outcome(new, ("pruned",), f"removed {', '.join(kids)}", removed=kids)
@@ -145,16 +183,14 @@ class KeyManager:
             return None  # another instance did it between our read and the lock
         done: list[str] = []
         removed: list[KeyEntry] = []
-        upcoming = index.next
-        if upcoming is None or upcoming.alg != self.policy.algorithm:
-            index, replaced = lifecycle.add_next(index, self._fresh(self.policy.algorithm, now))
-            removed += replaced
-            done.append("generated")
-        elif lifecycle.rotation_refusal(index, now, self.policy) is None and (
-            self.policy.next_rotation_at(index, now) <= now
-        ):
-            index = lifecycle.rotate(index, now, self._fresh(self.policy.algorithm, now))
-            done.append("rotated")
+        for alg in self.policy.algorithms:
+            index, changed = self._maintain_lane(index, alg, now)
+            done += [c for c in changed if c not in done]
+        for entry in index.actives:
+            if entry.alg not in self.policy.algorithms:
+                index, replaced = lifecycle.retire_lane(index, entry.alg, now)
+                removed += replaced
+                done.append("retired")
         gone = lifecycle.prunable(index, now, self.policy)
         if gone:
             index = lifecycle.prune(index, gone)
@@ -162,12 +198,27 @@ class KeyManager:
             done.append("pruned")
         if not done:
             return None
-        self._commit(old, index, removed)
+        index = self._commit(old, index, removed)
         log.info(
             "keys.maintained",
             done=done,
-            active=index.active.kid,
+            active=[e.kid for e in index.actives],
             version=index.version,
             removed=[e.kid for e in removed],
         )
         return Outcome(index, tuple(done), removed=tuple(e.kid for e in removed))
+
+    def _maintain_lane(
+        self, index: KeyIndex, alg: Algorithm, now: float
+    ) -> tuple[KeyIndex, list[str]]:
+        if index.active_for(alg) is None:
+            first = self._fresh(alg, now)
+            return lifecycle.add_lane(index, first, self._fresh(alg, now), now), ["generated"]
+        if index.next_for(alg) is None:
+            index, _ = lifecycle.add_next(index, self._fresh(alg, now))
+            return index, ["generated"]
+        if lifecycle.rotation_refusal(index, alg, now, self.policy) is None and (
+            self.policy.next_rotation_at(index, alg, now) <= now
+        ):
+            return lifecycle.rotate(index, alg, now, self._fresh(alg, now)), ["rotated"]
+        return index, []

@@ -38,7 +38,9 @@ def longest_signed_token_lifetime(settings: Settings) -> int:
 
 @dataclass(frozen=True)
 class RotationPolicy:
-    algorithm: Algorithm = "ES256"
+    algorithms: tuple[Algorithm, ...] = ("ES256", "RS256")
+    """The enabled algorithms, each with its own lane of keys; the first is the one the
+    bridge signs with when nobody chose (BRIDGE_KEYS_ALGORITHM)."""
     rotation_period: float = 7 * 86400
     """0: no automatic rotation (operators run `bridge keys rotate`)."""
     jwks_max_age: int = 300
@@ -48,12 +50,16 @@ class RotationPolicy:
     @classmethod
     def from_settings(cls, settings: Settings) -> RotationPolicy:
         return cls(
-            algorithm=settings.keys_algorithm,
+            algorithms=settings.enabled_algorithms,
             rotation_period=settings.keys_rotation_period,
             jwks_max_age=settings.jwks_max_age,
             refresh_interval=settings.keys_refresh_interval,
             longest_token_lifetime=longest_signed_token_lifetime(settings),
         )
+
+    @property
+    def algorithm(self) -> Algorithm:
+        return self.algorithms[0]
 
     @property
     def automatic(self) -> bool:
@@ -76,21 +82,28 @@ class RotationPolicy:
     def removable_at(self, entry: KeyEntry) -> float:
         return entry.since + self.retirement
 
-    def rotation_due_at(self, index: KeyIndex) -> float | None:
-        """When the schedule rotates (None without automatic rotation)."""
-        if not self.automatic:
+    def rotation_due_at(self, index: KeyIndex, alg: str) -> float | None:
+        """When the schedule rotates the lane of `alg` (None without automatic rotation
+        or without an active key there)."""
+        active = index.active_for(alg)
+        if not self.automatic or active is None:
             return None
-        return index.active.since + self.rotation_period
+        return active.since + self.rotation_period
 
-    def next_rotation_at(self, index: KeyIndex, now: float) -> float:
-        """When the scheduled rotation will actually happen: when it is due and the next
-        key is ripe (a missing next key is made at once, so ripe a window from now)."""
-        due = self.rotation_due_at(index)
+    def next_rotation_at(self, index: KeyIndex, alg: str, now: float) -> float:
+        """When the lane's scheduled rotation will actually happen: when it is due and
+        the next key is ripe (a missing next key is made at once, so ripe a window from
+        now)."""
+        due = self.rotation_due_at(index, alg)
         if due is None:
             return math.inf
-        upcoming = index.next
+        upcoming = index.next_for(alg)
         ripe = self.ripe_at(upcoming) if upcoming is not None else now + self.prepublication
         return max(due, ripe)
+
+    def soonest_rotation_at(self, index: KeyIndex, now: float) -> float:
+        """The next scheduled rotation in any lane."""
+        return min((self.next_rotation_at(index, a, now) for a in index.lanes), default=math.inf)
 
     def problems(self) -> list[str]:
         if self.automatic and self.rotation_period < self.prepublication:

@@ -84,7 +84,7 @@ def load_keys(settings: Settings) -> LoadedKeys:
     try:
         loaded.index = loaded.files.require_index()
         loaded.problems += refusals(loaded.index, loaded.files, development=settings.development)
-        loaded.keyset = loaded.files.load_keyset(loaded.index)
+        loaded.keyset = loaded.files.load_keyset(loaded.index, default_alg=policy.algorithm)
     except SigningKeyError as exc:
         loaded.problems.append(str(exc))
     return loaded
@@ -125,7 +125,9 @@ class KeyRing:
             metrics.watch(self)
 
     def _with_hook(self, keyset: KeySet) -> KeySet:
-        return KeySet(keyset.active, keyset.others, keyset.version, self._on_unknown_kid)
+        return KeySet(
+            keyset.active, keyset.others, keyset.version, self._on_unknown_kid, keyset.signers
+        )
 
     def current(self) -> KeySet:
         return self._keyset
@@ -141,7 +143,7 @@ class KeyRing:
         problems = refusals(index, self.files, development=self._development)
         if problems:
             raise SigningKeyError("; ".join(problems))
-        keyset = self.files.load_keyset(index, self._cache())
+        keyset = self.files.load_keyset(index, self._cache(), self.policy.algorithm)
         self.refreshed_at = self.clock.now()
         previous = self._keyset.active.kid
         self.index, self._keyset = index, self._with_hook(keyset)

@@ -134,15 +134,20 @@ class KeyFiles:
         return key
 
     def load_keyset(
-        self, index: KeyIndex, cache: Mapping[tuple[str, str], SigningKey] | None = None
+        self,
+        index: KeyIndex,
+        cache: Mapping[tuple[str, str], SigningKey] | None = None,
+        default_alg: str | None = None,
     ) -> KeySet:
-        """The key set an index describes; keys already in `cache` (by kid and alg: a
+        """The key set an index describes, signing by default with the active key of
+        `default_alg` (if its lane has one); keys already in `cache` (by kid and alg: a
         kid always names the same key) are not read or decrypted again."""
         cache = cache or {}
         loaded = {e.kid: cache.get((e.kid, e.alg)) or self.load_key(e) for e in index.ordered()}
-        active = loaded[index.active.kid]
+        actives: dict[str, SigningKey] = {e.alg: loaded[e.kid] for e in index.actives}
+        active = actives.get(default_alg or "") or next(iter(actives.values()))
         others = tuple(k for kid, k in loaded.items() if kid != active.kid)
-        return KeySet(active=active, others=others, version=index.version)
+        return KeySet(active=active, others=others, version=index.version, signers=actives)
 
     def plaintext_keys(self, index: KeyIndex) -> list[str]:
         """Files holding a private key that is not encrypted (development keys)."""
@@ -154,12 +159,20 @@ def load_keyset(keys_dir: Path, encryption: KeyEncryptionKey | None = None) -> K
     return files.load_keyset(files.require_index())
 
 
-def create_development_keyset(keys_dir: Path, clock: Clock, alg: Algorithm = "ES256") -> KeySet:
+DEVELOPMENT_ALGORITHMS: tuple[Algorithm, ...] = ("ES256", "RS256")
+"""The demo's lanes: the default settings' enabled algorithms."""
+
+
+def create_development_keyset(
+    keys_dir: Path, clock: Clock, algs: tuple[Algorithm, ...] = DEVELOPMENT_ALGORITHMS
+) -> KeySet:
     files = KeyFiles(keys_dir)
-    key = files.new_key(alg, clock.now(), development_allowed=True)
-    entry = files.write_key(key, "active")
-    files.write_index(KeyIndex(version=1, keys=(entry,)))
-    return KeySet(active=key, version=1)
+    keys = [files.new_key(alg, clock.now(), development_allowed=True) for alg in algs]
+    entries = tuple(files.write_key(key, "active") for key in keys)
+    files.write_index(KeyIndex(version=1, keys=entries))
+    return KeySet(
+        active=keys[0], others=tuple(keys[1:]), version=1, signers={k.alg: k for k in keys}
+    )
 
 
 def ensure_development_keyset(keys_dir: Path, clock: Clock) -> list[str]:
@@ -167,11 +180,15 @@ def ensure_development_keyset(keys_dir: Path, clock: Clock) -> list[str]:
     if (keys_dir / "signing" / KEYSET_FILE).exists():
         return []
     create_development_keyset(keys_dir, clock)
-    return ["signing key (ES256)"]
+    return [f"signing keys ({', '.join(DEVELOPMENT_ALGORITHMS)})"]
 
 
-def public_jwks(index: KeyIndex, files: KeyFiles) -> dict[str, list[dict[str, Any]]]:
-    """The JWKS an index describes, in the order the app serves it (active first), from
-    the public keys it records: no private key or key-encryption key needed."""
-    entries = [index.active, *(e for e in index.ordered() if e.state != "active")]
+def public_jwks(
+    index: KeyIndex, files: KeyFiles, default_alg: str | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The JWKS an index describes, in the order the app serves it (the default
+    algorithm's active key first), from the public keys it records: no private key or
+    key-encryption key needed."""
+    first = index.active_for(default_alg or "") or index.actives[0]
+    entries = [first, *(e for e in index.ordered() if e.kid != first.kid)]
     return {"keys": [e.public_jwk or files.load_key(e).public_jwk() for e in entries]}

@@ -37,6 +37,10 @@ class RememberedConsent(_Record):
     """The resident's pairwise `sub` at this client (what the audit trail names)."""
     claims: tuple[str, ...]
     """The claim names the resident allowed; a request for any other asks again."""
+    scopes: tuple[str, ...] = ()
+    """The scopes of the request the resident allowed (`offline_access` among them or
+    not); a request for any other asks again. Empty in records from before scopes were
+    kept: those cover no request, so the resident is asked once more."""
     decided_at: float
     expires_at: float
     grant_ids: tuple[str, ...] = ()

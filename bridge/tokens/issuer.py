@@ -27,8 +27,9 @@ class TokenIssuer:
         self._keys = keys
         self._clock = clock
 
-    def _sign(self, claims: dict[str, Any], typ: str) -> str:
-        key = self._keys().active
+    def _sign(self, claims: dict[str, Any], typ: str, alg: str | None = None) -> str:
+        """Signed with the active key of `alg` (None: the bridge's default algorithm)."""
+        key = self._keys().signer(alg)
         header = {"alg": key.alg, "kid": key.kid, "typ": typ}
         return jwt.encode(header, claims, key.key, algorithms=[key.alg])
 
@@ -44,9 +45,11 @@ class TokenIssuer:
         ttl: int,
         audience: str | Sequence[str] | None = None,
         extra: Mapping[str, Any] | None = None,
+        alg: str | None = None,
     ) -> str:
         """`extra` adds claims such as RFC 8693 §4.1 `act`; it cannot replace the
-        registered ones."""
+        registered ones. `alg` is the audience's choice (RFC 9068 §4: RS256 is always
+        available)."""
         now = int(self._clock.now())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -64,7 +67,7 @@ class TokenIssuer:
             claims["acr"] = acr
         for name, value in (extra or {}).items():
             claims.setdefault(name, value)
-        return self._sign(claims, JWT_TYPE_ACCESS_TOKEN)
+        return self._sign(claims, JWT_TYPE_ACCESS_TOKEN, alg)
 
     def id_token(
         self,
@@ -78,7 +81,9 @@ class TokenIssuer:
         access_token: str | None = None,
         extra: dict[str, Any] | None = None,
         grant_id: str | None = None,
+        alg: str | None = None,
     ) -> str:
+        """`alg`: the client's `id_token_signed_response_alg`."""
         now = int(self._clock.now())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -100,10 +105,22 @@ class TokenIssuer:
             claims["gid"] = grant_id
         if extra:
             claims.update(extra)
-        return self._sign(claims, "JWT")
+        return self._sign(claims, "JWT", alg)
+
+    def userinfo(self, *, client_id: str, claims: Mapping[str, Any], alg: str) -> str:
+        """A signed UserInfo response (OIDC Core §5.3.2): the claims, with `iss` and
+        `aud` so the client can tell it was meant for it."""
+        now = int(self._clock.now())
+        return self._sign({**claims, "iss": self.issuer, "aud": client_id, "iat": now}, "JWT", alg)
 
     def grant_assertion(
-        self, *, subject: str, audience: str, ttl: int, extra: Mapping[str, Any] | None = None
+        self,
+        *,
+        subject: str,
+        audience: str,
+        ttl: int,
+        extra: Mapping[str, Any] | None = None,
+        alg: str | None = None,
     ) -> str:
         """A JWT for the RFC 7523 §2.1 authorization grant: the bridge (`iss`) vouches
         for `sub` to the authorization server `aud` (§3: exp, iat, jti)."""
@@ -118,4 +135,4 @@ class TokenIssuer:
             "exp": now + ttl,
             "jti": secrets.token_urlsafe(24),
         }
-        return self._sign(claims, "JWT")
+        return self._sign(claims, "JWT", alg)

@@ -131,9 +131,28 @@ def test_keys_init_dev_creates_marked_private_keys_readable_only_by_the_owner(
     )
     assert result.returncode == 0, result.stderr
     index = json.loads((keys / "signing" / "keyset.json").read_text())
-    (entry,) = index["keys"]
-    assert entry["development"] is True and entry["state"] == "active"
-    pem = keys / "signing" / entry["file"]
-    assert pem.read_text().startswith("# DEVELOPMENT KEY")
-    assert pem.stat().st_mode & 0o077 == 0
+    assert sorted(e["alg"] for e in index["keys"]) == ["ES256", "RS256"]
+    for entry in index["keys"]:
+        assert entry["development"] is True and entry["state"] == "active"
+        pem = keys / "signing" / entry["file"]
+        assert pem.read_text().startswith("# DEVELOPMENT KEY")
+        assert pem.stat().st_mode & 0o077 == 0
     assert (keys / "iamsmart-kek.pem").stat().st_mode & 0o077 == 0
+
+
+def test_a_client_choosing_an_algorithm_without_keys_is_refused(tmp_path: Path) -> None:
+    ensure_development_keys(tmp_path / "keys", ManualClock())
+    clients = tmp_path / "clients.yaml"
+    clients.write_text(
+        (REPO / "config/clients.yaml")
+        .read_text()
+        .replace("id_token_signed_response_alg: ES256", "id_token_signed_response_alg: EdDSA", 1)
+    )
+    with pytest.raises(ConfigError) as caught:
+        create_app(settings(tmp_path, clients_file=clients), env=dev_env(tmp_path))
+    (problem,) = caught.value.problems
+    assert "client gd-platform-dev: signing algorithm EdDSA is not enabled" in problem
+    create_app(  # enabled: accepted
+        settings(tmp_path, clients_file=clients, keys_algorithms=("EdDSA",)),
+        env=dev_env(tmp_path),
+    )

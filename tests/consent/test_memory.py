@@ -74,6 +74,7 @@ async def test_two_concurrent_remembers_keep_both_grant_ids(stores: Stores) -> N
                     client_id="c",
                     subject="s",
                     claims=["name"],
+                    scopes=["openid", "profile"],
                     grant_id=f"grant-{round_}-{n}",
                     until=NOW + 3600,
                 )
@@ -87,7 +88,13 @@ async def test_two_concurrent_remembers_keep_both_grant_ids(stores: Stores) -> N
 async def test_grants_added_concurrently_are_all_revoked_on_withdrawal(stores: Stores) -> None:
     memory = memory_of(stores)
     await memory.remember(
-        "r", client_id="c", subject="s", claims=["name"], grant_id="g0", until=NOW + 3600
+        "r",
+        client_id="c",
+        subject="s",
+        claims=["name"],
+        scopes=["openid"],
+        grant_id="g0",
+        until=NOW + 3600,
     )
     grant_ids = [f"g{n}" for n in range(1, 8)]
     for grant_id in ["g0", *grant_ids]:
@@ -108,3 +115,23 @@ async def test_grants_added_concurrently_are_all_revoked_on_withdrawal(stores: S
     for grant_id in ["g0", *grant_ids]:
         assert await stores.grants.get(grant_id) is None, f"{grant_id} outlived the withdrawal"
     assert await memory.remembered("r") == []
+
+
+async def test_a_remembered_consent_covers_only_its_claims_and_its_scopes(stores: Stores) -> None:
+    memory = memory_of(stores)
+    await memory.remember(
+        "r",
+        client_id="c",
+        subject="s",
+        claims=["name", "birthdate"],
+        scopes=["openid", "profile"],
+        grant_id="g",
+        until=NOW + 3600,
+    )
+    assert await memory.covering("r", "c", ["name"], ["openid"]) is not None
+    assert await memory.covering("r", "c", ["name", "birthdate"], ["openid", "profile"])
+    assert await memory.covering("r", "c", ["phone_number"], ["openid"]) is None
+    assert await memory.covering("r", "c", ["name"], ["openid", "offline_access"]) is None, (
+        "offline_access asks again unless the remembered consent included it"
+    )
+    assert await memory.covering("r", "other-client", ["name"], ["openid"]) is None

@@ -27,7 +27,7 @@ from mock_idps.guangdong import app as guangdong_app
 from mock_idps.guangdong.config import load_config as load_guangdong_config
 from mock_idps.iamsmart import create_app as create_iamsmart
 from mock_idps.iamsmart.config import load_config as load_iamsmart_config
-from tests.support.servers import bind_loopback, serving_all, url_of
+from tests.support.servers import Tls, bind_loopback, serving_all, url_of
 
 REPO = Path(__file__).resolve().parents[2]
 START = 1_800_000_000.0
@@ -87,9 +87,13 @@ def running_chain(
     bridge_env: dict[str, str] | None = None,
     settings_overrides: dict[str, Any] | None = None,
     key_ticker: Any = None,
+    bridge_tls: Tls | None = None,
 ) -> Iterator[Chain]:
+    """`bridge_tls`: the bridge speaks https (its issuer is an https URL)."""
     sockets = [bind_loopback() for _ in range(3)]
     bridge_url, iamsmart_url, guangdong_url = (url_of(s) for s in sockets)
+    if bridge_tls is not None:
+        bridge_url = bridge_url.replace("http://", "https://")
     keys_dir = tmp_path / "keys"
     clocks = [ManualClock(START) for _ in range(3)]
     ensure_development_keys(keys_dir, clocks[0])
@@ -142,6 +146,7 @@ def running_chain(
         (iamsmart, sockets[1]),
         (guangdong, sockets[2]),
         (ClosesClientOnShutdown(bridge, upstream_http), sockets[0]),
+        tls={2: bridge_tls} if bridge_tls is not None else None,
     ):
         yield Chain(
             bridge=bridge_url,

@@ -302,6 +302,7 @@ def write_config(tmp_path: Path, jwks_url: str, inline_key: ECKey) -> tuple[Path
                 "kind": "bridge",
                 "display_name": "YSS records",
                 "scopes": ["profile"],
+                "signing_alg": "RS256",  # its resource server knows RS256 only
             },
         ],
     }

@@ -29,11 +29,11 @@ def resident() -> Iterator[Resident]:
 
 
 def start(
-    chain: Chain, resident: Resident, rp: RelyingParty, scope: str
+    chain: Chain, resident: Resident, rp: RelyingParty, scope: str, **params: str
 ) -> tuple[AuthorizationRequest, Page]:
     """Sign in at iAM Smart; the page after is the consent page, or the redirect to the
     client when a remembered consent applied."""
-    request = rp.authorization_request(scope=scope)
+    request = rp.authorization_request(scope=scope, **params)
     qr = at_iamsmart(resident, request.url)
     return request, choose(resident, qr, PERSONA, stop_at=rp.redirect_uri)
 
@@ -106,6 +106,41 @@ def test_a_request_for_a_claim_not_covered_asks_again(chain: Chain, resident: Re
 
     _, fewer = start(chain, resident, rp, "openid")
     assert "code" in location_query(fewer), "a narrower request is covered"
+
+
+def test_offline_access_asks_again_unless_the_remembered_consent_included_it(
+    chain: Chain, resident: Resident
+) -> None:
+    """OIDC Core §11: tokens that outlive the sign-in need the resident's own consent; a
+    remembered consent to the same claims without offline_access does not give it."""
+    rp = RelyingParty(chain.bridge)
+    _, page = start(chain, resident, rp, "openid profile")
+    allow(resident, page, rp, remember=True)
+
+    request, offline = start(chain, resident, rp, "openid profile offline_access")
+    assert "/consent/" in offline.url, "offline_access was not part of the remembered consent"
+    code = location_query(allow(resident, offline, rp, remember=True))["code"]
+    assert "refresh_token" in rp.redeem(code, request.verifier).json()
+
+    request, covered = start(chain, resident, rp, "openid profile offline_access")
+    assert "code" in location_query(covered), "now it was part of the remembered consent"
+
+
+def test_prompt_consent_shows_the_page_even_when_a_remembered_consent_covers_it(
+    chain: Chain, resident: Resident
+) -> None:
+    """The issue's report: remembered `openid profile`, then `prompt=consent` with
+    `offline_access` got a refresh token without a page. Neither half may skip it."""
+    rp = RelyingParty(chain.bridge)
+    _, page = start(chain, resident, rp, "openid profile")
+    allow(resident, page, rp, remember=True)
+
+    _, prompted = start(chain, resident, rp, "openid profile", prompt="consent")
+    assert "/consent/" in prompted.url, "prompt=consent always shows the page"
+    _, reported = start(chain, resident, rp, "openid profile offline_access", prompt="consent")
+    assert "/consent/" in reported.url
+    _, remembered = start(chain, resident, rp, "openid profile")
+    assert "code" in location_query(remembered), "without prompt=consent memory still applies"
 
 
 def test_withdrawing_a_consent_asks_again_and_revokes_what_was_issued(

@@ -134,20 +134,21 @@ def test_discovery_describes_the_provider(chain: Chain) -> None:
     assert metadata["authorization_endpoint"] == f"{chain.bridge}/authorize"
     assert metadata["code_challenge_methods_supported"] == ["S256"]
     assert metadata["subject_types_supported"] == ["pairwise"]
-    assert metadata["id_token_signing_alg_values_supported"] == ["ES256"]
+    assert metadata["id_token_signing_alg_values_supported"] == ["ES256", "RS256"]
     assert metadata["authorization_response_iss_parameter_supported"] is True
     assert {"openid", "profile", "phone", "email"} <= set(metadata["scopes_supported"])
 
 
-def test_jwks_publishes_the_signing_key_with_a_thumbprint_kid(chain: Chain) -> None:
-    from joserfc.jwk import ECKey
+def test_jwks_publishes_a_key_per_algorithm_with_a_thumbprint_kid(chain: Chain) -> None:
+    from joserfc.jwk import JWKRegistry
 
     response = httpx.get(f"{chain.bridge}/jwks.json")
     assert response.headers["content-type"].startswith("application/jwk-set+json")
     assert "max-age=" in response.headers["cache-control"]
-    keys = response.json()["keys"]  # the active key first, then next and retired keys
-    assert keys
+    keys = response.json()["keys"]  # the default active key first, then the others
+    assert keys[0]["alg"] == "ES256"
+    assert {k["alg"] for k in keys} == {"ES256", "RS256"}
     for key in keys:
-        assert "d" not in key, "no private part is ever published"
-        assert key["alg"] == "ES256" and key["use"] == "sig"
-        assert ECKey.import_key(key).thumbprint() == key["kid"]
+        assert "d" not in key and "p" not in key, "no private part is ever published"
+        assert key["use"] == "sig"
+        assert JWKRegistry.import_key(key).thumbprint() == key["kid"]

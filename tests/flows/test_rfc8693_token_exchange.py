@@ -22,7 +22,7 @@ from tests.flows.exchange_support import (
 
 def claims_of(xc: ExchangeChain, token: str) -> dict[str, Any]:
     keys = KeySet.import_key_set(httpx.get(f"{xc.bridge}/jwks.json").json())
-    return dict(jwt.decode(token, keys, algorithms=["ES256"]).claims)
+    return dict(jwt.decode(token, keys, algorithms=["ES256", "RS256"]).claims)
 
 
 def test_portal_token_exchanges_for_a_guangdong_platform_token_usable_at_tokeninfo(
@@ -195,3 +195,47 @@ def test_discovery_advertises_the_exchange_grant_and_endpoints(xc: ExchangeChain
     assert "private_key_jwt" in document["token_endpoint_auth_methods_supported"]
     assert "ES256" in document["token_endpoint_auth_signing_alg_values_supported"]
     assert "offline_access" in document["scopes_supported"]
+
+
+def test_an_exchanged_token_never_carries_openid(xc: ExchangeChain) -> None:
+    """An exchanged token is an API token: `openid` stays with the sign-in (OIDC Core
+    §3.1.2.1), even when the subject token has it and the target allows it."""
+    tokens = xc.sign_in("portal-a")
+    assert "openid" in tokens["scope"].split()
+    response = xc.exchange(
+        subject_token=tokens["access_token"],
+        subject_token_type=ACCESS_TOKEN_TYPE,
+        resource=API_RESOURCE,
+        requested_token_type=JWT_TYPE,
+    )
+    assert response.status_code == 200, response.text
+    assert "openid" not in response.json()["scope"].split()
+    assert "openid" not in claims_of(xc, response.json()["access_token"])["scope"].split()
+    asked = xc.exchange(
+        subject_token=tokens["access_token"],
+        subject_token_type=ACCESS_TOKEN_TYPE,
+        resource=API_RESOURCE,
+        scope="openid profile",
+    )
+    assert asked.status_code == 400
+    assert asked.json()["error"] == "invalid_scope"
+
+
+def test_an_exchanged_token_is_signed_with_the_algorithm_its_audience_chose(
+    xc: ExchangeChain,
+) -> None:
+    """RFC 9068 §4: RS256 is available to every resource server; `yss-records` chose it,
+    `yss-api` chose nothing and gets the bridge's default (ES256)."""
+    from joserfc.jws import extract_compact
+
+    tokens = xc.sign_in("portal-a")
+    for audience, alg in (("yss-records", "RS256"), ("yss-api", "ES256")):
+        response = xc.exchange(
+            subject_token=tokens["access_token"],
+            subject_token_type=ACCESS_TOKEN_TYPE,
+            audience=audience,
+        )
+        assert response.status_code == 200, response.text
+        token = response.json()["access_token"]
+        assert extract_compact(token.encode()).protected["alg"] == alg
+        assert claims_of(xc, token)["aud"] == audience

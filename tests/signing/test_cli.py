@@ -50,8 +50,9 @@ def listed(keys_dir: Path) -> dict[str, Any]:
     return described
 
 
-def states(keys_dir: Path) -> dict[str, str]:
-    return {k["state"]: k["kid"] for k in listed(keys_dir)["keys"]}
+def states(keys_dir: Path, alg: str = "ES256") -> dict[str, str]:
+    """State → kid in one algorithm's lane."""
+    return {k["state"]: k["kid"] for k in listed(keys_dir)["keys"] if k["alg"] == alg}
 
 
 async def served_jwks(keys_dir: Path) -> dict[str, Any]:
@@ -99,12 +100,12 @@ async def test_generate_in_an_empty_directory_makes_encrypted_keys_the_app_then_
     create_development_kek(keys_dir)  # the app also needs the iAM Smart KEK to start
     result = bridge_keys(keys_dir, "generate")
     assert result.returncode == 0, result.stderr
-    assert "created active key" in result.stdout
+    assert "created active keys" in result.stdout
 
     kids = states(keys_dir)
-    assert set(kids) == {"active", "next"}
-    for kid in kids.values():
-        path = keys_dir / "signing" / f"{kid}.jwe"
+    assert set(kids) == set(states(keys_dir, "RS256")) == {"active", "next"}
+    for key in listed(keys_dir)["keys"]:
+        path = keys_dir / "signing" / f"{key['kid']}.jwe"
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert "PRIVATE KEY" not in path.read_text()
 
@@ -112,7 +113,8 @@ async def test_generate_in_an_empty_directory_makes_encrypted_keys_the_app_then_
     assert exported.returncode == 0, exported.stderr  # public keys need no secret
     served = await served_jwks(keys_dir)
     assert json.loads(exported.stdout) == served
-    assert [k["kid"] for k in served["keys"]] == [kids["active"], kids["next"]]
+    assert [k["kid"] for k in served["keys"]][:2] == [kids["active"], kids["next"]]
+    assert {k["alg"] for k in served["keys"]} == {"ES256", "RS256"}
 
 
 def test_list_shows_state_kid_algorithm_creation_and_when_each_key_changes(
@@ -122,17 +124,19 @@ def test_list_shows_state_kid_algorithm_creation_and_when_each_key_changes(
     aged_key_set(keys_dir, hours_ago=2, rotations=1)
     table = bridge_keys(keys_dir, "list")
     assert table.returncode == 0, table.stderr
-    header, *rows = table.stdout.splitlines()[:4]
+    header, *rows = table.stdout.splitlines()[:7]
     assert header.split()[:4] == ["STATE", "KID", "ALG", "CREATED"]
     assert header.endswith("ACTIVATES / RETIRES / REMOVED AT")
+    rows = [row for row in rows if row.split()[2] == "ES256"]  # and as many RS256
     assert [row.split()[0] for row in rows] == ["next", "active", "retired"]
     assert "activates" in rows[0] and "retires" in rows[1] and "removed after" in rows[2]
 
     described = listed(keys_dir)
-    by_state = {k["state"]: k for k in described["keys"]}
-    assert by_state["next"]["activates_at"] and by_state["active"]["retires_at"]
-    assert by_state["retired"]["removes_at"]
-    assert all(k["alg"] == "ES256" and k["created_at"].endswith("Z") for k in described["keys"])
+    for alg in ("ES256", "RS256"):
+        by_state = {k["state"]: k for k in described["keys"] if k["alg"] == alg}
+        assert by_state["next"]["activates_at"] and by_state["active"]["retires_at"]
+        assert by_state["retired"]["removes_at"]
+    assert all(k["created_at"].endswith("Z") for k in described["keys"])
 
 
 def test_rotate_refuses_a_next_key_published_less_than_the_jwks_max_age_ago(
@@ -147,26 +151,29 @@ def test_rotate_refuses_a_next_key_published_less_than_the_jwks_max_age_ago(
     assert "verifiers may cache the JWKS for 300 s" in refused.stderr
     assert states(keys_dir) == before
 
-    forced = bridge_keys(keys_dir, "rotate", "--force", "--json")
+    forced = bridge_keys(keys_dir, "rotate", "--force", "--alg", "ES256", "--json")
     assert forced.returncode == 0, forced.stderr
-    after = {k["state"]: k["kid"] for k in json.loads(forced.stdout)["keys"]}
+    after = {k["state"]: k["kid"] for k in json.loads(forced.stdout)["keys"] if k["alg"] == "ES256"}
+    assert "retired" not in states(keys_dir, "RS256"), "--alg rotates that lane only"
     assert after["active"] == before["next"] and after["retired"] == before["active"]
 
 
 def test_rotate_and_prune_follow_the_lifecycle_on_the_real_clock(tmp_path: Path) -> None:
     keys_dir = tmp_path / "keys"
     aged_key_set(keys_dir, hours_ago=3, rotations=1)  # retired 2 h ago: its tokens expired
-    before = states(keys_dir)
+    before, before_rs256 = states(keys_dir), states(keys_dir, "RS256")
 
     rotated = bridge_keys(keys_dir, "rotate")
     assert rotated.returncode == 0, rotated.stderr
     after = listed(keys_dir)
     assert {k["state"] for k in after["keys"]} == {"next", "active", "retired"}
-    assert after["version"] == 3  # made, rotated an hour later, rotated now
+    assert after["version"] == 3  # made, rotated an hour later, rotated now (both lanes)
 
     pruned = bridge_keys(keys_dir, "prune", "--json")
     assert pruned.returncode == 0, pruned.stderr
-    assert json.loads(pruned.stdout)["message"] == f"removed {before['retired']}"
+    message = json.loads(pruned.stdout)["message"]
+    assert message.startswith("removed ")
+    assert {before["retired"], before_rs256["retired"]} == set(message[8:].split(", "))
     assert not (keys_dir / "signing" / f"{before['retired']}.jwe").exists()
     remaining = {k["kid"] for k in listed(keys_dir)["keys"]}
     assert before["active"] in remaining, "retired a moment ago: its tokens still live"
@@ -175,9 +182,16 @@ def test_rotate_and_prune_follow_the_lifecycle_on_the_real_clock(tmp_path: Path)
 def test_generate_takes_an_algorithm_and_refuses_an_unknown_one(tmp_path: Path) -> None:
     keys_dir = tmp_path / "keys"
     assert bridge_keys(keys_dir, "generate").returncode == 0
+    before = states(keys_dir, "RS256")
     rs256 = bridge_keys(keys_dir, "generate", "--alg", "RS256")
     assert rs256.returncode == 0, rs256.stderr
-    assert {k["state"]: k["alg"] for k in listed(keys_dir)["keys"]}["next"] == "RS256"
+    after = states(keys_dir, "RS256")
+    assert after["next"] != before["next"] and after["active"] == before["active"]
+
+    eddsa = bridge_keys(keys_dir, "generate", "--alg", "EdDSA")
+    assert eddsa.returncode == 0, eddsa.stderr
+    assert "created active key" in eddsa.stdout, "a new algorithm starts its lane"
+    assert set(states(keys_dir, "EdDSA")) == {"active", "next"}
 
     unknown = bridge_keys(keys_dir, "generate", "--alg", "HS256")
     assert unknown.returncode == 2

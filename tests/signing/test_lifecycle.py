@@ -13,7 +13,7 @@ from joserfc.jwk import JWKRegistry, KeySet
 
 from bridge.clock import ManualClock
 from bridge.errors import SigningKeyError
-from bridge.signing.index import parse_index
+from bridge.signing.index import KeyEntry, parse_index
 from bridge.signing.keys import ALGORITHMS, Algorithm
 from bridge.signing.ring import KeyRing, load_keys
 from bridge.tokens.issuer import TokenIssuer
@@ -58,7 +58,7 @@ class Keys:
         self.ring = KeyRing(loaded, clock=self.clock, backend=None, development=True)
         return self.ring
 
-    def issue(self) -> str:
+    def issue(self, alg: str | None = None) -> str:
         issuer = TokenIssuer(ISSUER, self.ring.current, self.clock)
         return issuer.id_token(
             client_id="c",
@@ -67,10 +67,22 @@ class Keys:
             auth_time=int(self.clock.now()),
             acr=None,
             ttl=600,
+            alg=alg,
         )
 
-    def published(self) -> set[str]:
-        return {k["kid"] for k in self.ring.current().jwks()["keys"]}
+    def published(self, alg: str = "ES256") -> set[str]:
+        """The kids published in one algorithm's lane."""
+        return {k["kid"] for k in self.ring.current().jwks()["keys"] if k["alg"] == alg}
+
+    def active(self, alg: str = "ES256") -> KeyEntry:
+        entry = self.ring.index.active_for(alg)
+        assert entry is not None, f"no active {alg} key"
+        return entry
+
+    def upcoming(self, alg: str = "ES256") -> KeyEntry:
+        entry = self.ring.index.next_for(alg)
+        assert entry is not None, f"no next {alg} key"
+        return entry
 
     def states(self) -> dict[str, str]:
         return {e.kid: e.state for e in self.ring.index.keys}
@@ -86,11 +98,14 @@ async def test_a_first_key_set_has_an_active_key_and_a_published_next_key_that_d
     tmp_path: Path,
 ) -> None:
     keys = Keys(tmp_path)
-    ring = await keys.start()
-    upcoming = ring.index.next
-    assert upcoming is not None
-    assert upcoming.kid in keys.published()
-    assert _header(keys.issue())["kid"] == ring.index.active.kid != upcoming.kid
+    await keys.start()
+    for alg in ("ES256", "RS256"):  # RS256 always; ES256 the default
+        upcoming = keys.upcoming(alg)
+        assert upcoming.kid in keys.published(alg)
+        token = keys.issue(alg)
+        assert _header(token)["kid"] == keys.active(alg).kid != upcoming.kid
+        assert _header(token)["alg"] == alg
+    assert _header(keys.issue())["alg"] == "ES256", "BRIDGE_KEYS_ALGORITHM signs by default"
 
 
 async def test_scheduled_rotation_comes_after_the_period_and_not_a_second_before(
@@ -98,8 +113,7 @@ async def test_scheduled_rotation_comes_after_the_period_and_not_a_second_before
 ) -> None:
     keys = Keys(tmp_path)
     ring = await keys.start()
-    first, upcoming = ring.index.active.kid, ring.index.next
-    assert upcoming is not None
+    first, upcoming = keys.active().kid, keys.upcoming()
     keys.clock.advance(3600 - 1)
     assert await ring.tick() is None
     assert _header(keys.issue())["kid"] == first
@@ -110,8 +124,8 @@ async def test_scheduled_rotation_comes_after_the_period_and_not_a_second_before
     assert _header(keys.issue())["kid"] == upcoming.kid
     states = keys.states()
     assert states[first] == "retired" and states[upcoming.kid] == "active"
-    fresh = ring.index.next
-    assert fresh is not None and fresh.kid not in (first, upcoming.kid)
+    fresh = keys.upcoming()
+    assert fresh.kid not in (first, upcoming.kid)
     assert keys.published() == {first, upcoming.kid, fresh.kid}
 
 
@@ -125,15 +139,18 @@ async def test_a_next_key_signs_only_once_published_for_max_age_plus_refresh_int
     keys.clock.advance(3600 - 100)
     await ring.manager.generate()  # an operator publishes a new next key late
     await ring.refresh()
-    late = ring.index.next
-    assert late is not None
+    late = keys.upcoming()
+    rs256 = keys.active("RS256").kid
     keys.clock.advance(100)  # rotation is due, but the next key is 100 s old
-    assert await ring.tick() is None
+    outcome = await ring.tick()
+    assert outcome is not None and outcome.done == ("rotated",), "the other lane rotates"
+    assert keys.active("RS256").kid != rs256
+    assert keys.active().kid != late.kid
     keys.clock.advance(PREPUBLICATION - 100 - 1)
     assert await ring.tick() is None
     keys.clock.advance(1)
     assert await ring.tick() is not None
-    assert ring.index.active.kid == late.kid
+    assert keys.active().kid == late.kid
 
 
 async def test_operator_rotation_refuses_a_next_key_verifiers_may_not_have_and_force_overrides(
@@ -153,7 +170,7 @@ async def test_a_retired_key_stays_published_for_the_longest_token_lifetime_then
 ) -> None:
     keys = Keys(tmp_path)
     ring = await keys.start()
-    first = ring.index.active
+    first = keys.active()
     keys.clock.advance(3600)
     await ring.tick()
     keys.clock.advance(RETIREMENT - 1)
@@ -172,7 +189,7 @@ async def test_a_retired_key_stays_published_for_the_longest_token_lifetime_then
 async def test_a_removed_kid_never_comes_back(tmp_path: Path) -> None:
     keys = Keys(tmp_path)
     ring = await keys.start()
-    first = ring.index.active
+    first = keys.active()
     keys.clock.advance(3600)
     await ring.tick()
     keys.clock.advance(RETIREMENT)
@@ -210,33 +227,43 @@ async def test_each_algorithm_signs_tokens_an_independent_verifier_accepts(
     assert claims["iss"] == ISSUER
 
 
-async def test_a_new_algorithm_replaces_the_next_key_and_signs_from_the_following_rotation(
+@pytest.mark.filterwarnings("ignore:EdDSA is deprecated via RFC 9864")
+async def test_an_algorithm_enabled_signs_at_once_and_one_disabled_retires(
     tmp_path: Path,
 ) -> None:
+    """BRIDGE_KEYS_ALGORITHM ES256 → EdDSA: the EdDSA lane starts at the next step (no
+    verifier can have cached a key of an algorithm nobody used), the ES256 key retires
+    and stays published until its tokens have expired, RS256 goes on untouched."""
     keys = Keys(tmp_path)
     await keys.start()
-    keys.settings = keys.settings.model_copy(update={"keys_algorithm": "RS256"})
-    ring = await keys.start()  # restarted with BRIDGE_KEYS_ALGORITHM=RS256
-    assert ring.index.next is not None and ring.index.next.alg == "ES256"
+    es256, rs256 = keys.active(), keys.active("RS256")
+    old_token = keys.issue()
+    keys.settings = keys.settings.model_copy(update={"keys_algorithm": "EdDSA"})
+    ring = await keys.start()  # restarted with BRIDGE_KEYS_ALGORITHM=EdDSA
+    assert _header(keys.issue())["alg"] == "ES256", "until the lane exists, the old default"
     outcome = await ring.tick()
-    assert outcome is not None and outcome.done == ("generated",)
-    assert ring.index.next is not None and ring.index.next.alg == "RS256"
-    assert _header(keys.issue())["alg"] == "ES256"
-    keys.clock.advance(3600)
+    assert outcome is not None and set(outcome.done) == {"generated", "retired"}
+    assert _header(keys.issue())["alg"] == "EdDSA"
+    assert keys.upcoming("EdDSA").kid in keys.published("EdDSA")
+    assert ring.index.active_for("ES256") is None and ring.index.next_for("ES256") is None
+    assert keys.published("ES256") == {es256.kid}, "still verifies what it signed"
+    assert ring.current().by_kid(_header(old_token)["kid"]) is not None
+    assert keys.active("RS256") == rs256
+    keys.clock.advance(RETIREMENT)
     await ring.tick()
-    assert _header(keys.issue())["alg"] == "RS256"
+    assert keys.published("ES256") == set()
 
 
 async def test_over_many_rotations_every_live_token_verifies_and_no_key_signs_unannounced(
     tmp_path: Path,
 ) -> None:
-    """The invariants, checked every 10 s over five rotation periods: a key signs only
-    after being published for the pre-publication window, and every unexpired token's
-    key is still published."""
+    """The invariants, checked every 10 s over five rotation periods in both lanes: a key
+    signs only after being published for the pre-publication window, and every
+    unexpired token's key is still published."""
     keys = Keys(tmp_path)
     ring = await keys.start()
-    # the first key signs at once (nobody can have cached a JWKS yet); the rest wait
-    first_seen = {ring.index.active.kid: START - PREPUBLICATION}
+    # the first keys sign at once (nobody can have cached a JWKS yet); the rest wait
+    first_seen = {e.kid: START - PREPUBLICATION for e in ring.index.actives}
     live: list[tuple[str, float]] = []
     rotations = 0
     for _ in range(5 * 3600 // 10):
@@ -244,15 +271,16 @@ async def test_over_many_rotations_every_live_token_verifies_and_no_key_signs_un
         outcome = await ring.tick()
         rotations += bool(outcome and "rotated" in outcome.done)
         now = keys.clock.now()
-        for kid in keys.published():
-            first_seen.setdefault(kid, now)
-        token = keys.issue()
-        kid = _header(token)["kid"]
-        assert now - first_seen[kid] >= PREPUBLICATION
-        live = [(t, exp) for t, exp in live if exp > now] + [(token, now + 600)]
-        published = keys.published()
+        for alg in ("ES256", "RS256"):
+            for kid in keys.published(alg):
+                first_seen.setdefault(kid, now)
+            token = keys.issue(alg)
+            kid = _header(token)["kid"]
+            assert now - first_seen[kid] >= PREPUBLICATION
+            live = [(t, exp) for t, exp in live if exp > now] + [(token, now + 600)]
+            assert len(keys.published(alg)) <= 3
+        published = keys.published("ES256") | keys.published("RS256")
         assert all(_header(t)["kid"] in published for t, _ in live)
-        assert len(published) <= 3
     assert rotations == 5
 
 

@@ -4,6 +4,7 @@ would, by the button a person would press."""
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -37,13 +38,19 @@ class Page:
 
 
 class Resident:
-    def __init__(self, *, accept_language: str = "en", user_agent: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        accept_language: str = "en",
+        user_agent: str | None = None,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
         headers = {"Accept-Language": accept_language}
         headers["User-Agent"] = user_agent or (
             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
             "Chrome/126.0 Safari/537.36"
         )
-        self.http = httpx.Client(headers=headers, timeout=30, follow_redirects=False)
+        self.http = httpx.Client(headers=headers, timeout=30, follow_redirects=False, verify=verify)
 
     def close(self) -> None:
         self.http.close()

@@ -44,9 +44,24 @@ class RunningServer:
         self.thread.join(timeout=10)
 
 
-def start_server(app: Any, sock: socket.socket) -> RunningServer:
+@dataclass(frozen=True)
+class Tls:
+    """A server certificate and its key (PEM files), for a server that speaks https."""
+
+    certificate: str
+    key: str
+
+
+def start_server(app: Any, sock: socket.socket, tls: Tls | None = None) -> RunningServer:
     """Serve an ASGI app on an already bound socket in a background thread."""
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        ssl_certfile=tls.certificate if tls else None,
+        ssl_keyfile=tls.key if tls else None,
+    )
     server = uvicorn.Server(config)
 
     def run() -> None:
@@ -62,7 +77,8 @@ def start_server(app: Any, sock: socket.socket) -> RunningServer:
         threading.Event().wait(0.01)
     else:
         raise RuntimeError(f"server on {url_of(sock)} did not start in 5 s")
-    return RunningServer(url=url_of(sock), server=server, thread=thread)
+    url = url_of(sock).replace("http://", "https://") if tls else url_of(sock)
+    return RunningServer(url=url, server=server, thread=thread)
 
 
 @contextlib.contextmanager
@@ -75,12 +91,15 @@ def serving(app: Any, sock: socket.socket | None = None) -> Iterator[RunningServ
 
 
 @contextlib.contextmanager
-def serving_all(*apps_and_sockets: tuple[Any, socket.socket]) -> Iterator[list[RunningServer]]:
-    """Start several servers, and stop them all at once (each takes ~0.2 s to stop)."""
+def serving_all(
+    *apps_and_sockets: tuple[Any, socket.socket], tls: dict[int, Tls] | None = None
+) -> Iterator[list[RunningServer]]:
+    """Start several servers, and stop them all at once (each takes ~0.2 s to stop).
+    `tls` names, by position, the servers that speak https."""
     running: list[RunningServer] = []
     try:
-        for app, sock in apps_and_sockets:
-            running.append(start_server(app, sock))
+        for position, (app, sock) in enumerate(apps_and_sockets):
+            running.append(start_server(app, sock, (tls or {}).get(position)))
         yield running
     finally:
         for server in running:

@@ -1,4 +1,8 @@
-"""Discovery (OIDC Discovery §4) and the JWKS (RFC 7517 §5)."""
+"""Discovery (OIDC Discovery §4), authorization server metadata (RFC 8414 §3) and the
+JWKS (RFC 7517 §5).
+
+Both metadata paths serve one identical document: RFC 8414 §2 lets OIDC members stand
+in it, and a client reading either path must see the same endpoints and algorithms."""
 
 from __future__ import annotations
 
@@ -14,9 +18,11 @@ from bridge.signing.ring import KeyRing
 def metadata_routes(discovery: dict[str, Any], keys: KeyRing, metrics: BridgeMetrics) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/.well-known/openid-configuration")
-    async def openid_configuration() -> JSONResponse:
+    async def metadata() -> JSONResponse:
         return JSONResponse(discovery, headers={"Cache-Control": "public, max-age=3600"})
+
+    router.add_api_route("/.well-known/openid-configuration", metadata, methods=["GET"])
+    router.add_api_route("/.well-known/oauth-authorization-server", metadata, methods=["GET"])
 
     @router.get("/jwks.json")
     async def jwks() -> JSONResponse:

@@ -67,7 +67,12 @@ class AuthorizationCodeGrant:
             raise InvalidGrantError("PKCE verification failed (code_verifier)")
         if grant is None:
             raise InvalidGrantError("The grant behind this code was revoked")
-        body = self._minter.tokens(grant, record.scopes, nonce=record.nonce)
+        body = self._minter.tokens(
+            grant,
+            record.scopes,
+            nonce=record.nonce,
+            id_token_alg=client.id_token_signed_response_alg,
+        )
         if wants_refresh_token(client, record.scopes):
             family_ends = self._clock.now() + self._minter.lifetimes.refresh_family
             grant = grant.model_copy(update={"expires_at": family_ends})

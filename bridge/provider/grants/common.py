@@ -67,6 +67,7 @@ class TokenMinter:
         scopes: Sequence[str],
         *,
         nonce: str | None = None,
+        id_token_alg: str | None = None,
     ) -> dict[str, Any]:
         access_token = self._issuer.access_token(
             client_id=grant.client_id,
@@ -93,6 +94,7 @@ class TokenMinter:
                 ttl=self.lifetimes.id_token,
                 access_token=access_token,
                 grant_id=grant.grant_id,
+                alg=id_token_alg,
             )
         return body
 

@@ -60,7 +60,7 @@ class RefreshTokenGrant:
         if grant is None or grant.client_id != client.client_id:
             raise InvalidGrantError("The grant behind this refresh token was revoked")
         scopes = narrowed_scopes(form.get("scope"), used.scopes)
-        body = self._minter.tokens(grant, scopes)
+        body = self._minter.tokens(grant, scopes, id_token_alg=client.id_token_signed_response_alg)
         body["refresh_token"] = await self._minter.refresh_token(
             grant, used.scopes, used.family_expires_at
         )

@@ -178,6 +178,7 @@ class TokenExchangeGrant:
             audience=target.audience_of_assertion,
             ttl=self._context.lifetimes.outbound_assertion,
             extra=extra,
+            alg=target.signing_alg,
         )
         assert target.token_endpoint is not None  # noqa: S101 - validated with the config
         obtained = await self._outbound.obtain(
@@ -239,6 +240,8 @@ class TokenExchangeGrant:
             ttl=ttl,
             audience=audiences[0] if len(audiences) == 1 else audiences,
             extra={"act": act} if act else None,
+            # One token for several audiences: the first that chose names the algorithm.
+            alg=next((t.signing_alg for t in targets if t.signing_alg), None),
         )
         return {
             "access_token": token,
