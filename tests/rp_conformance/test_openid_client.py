@@ -50,6 +50,7 @@ def configuration(directory: Path) -> dict[str, Path]:
         entry: dict[str, Any] = {
             "client_id": client_id,
             "upstreams": ["iamsmart"],
+            "downstream": "guangdong",
             "name": {"en": client_id, "zh-Hant": client_id, "zh-Hans": client_id},
             "purpose": {"en": "Conformance", "zh-Hant": "符合性", "zh-Hans": "符合性"},
             "jurisdiction": {"en": "Guangdong", "zh-Hant": "廣東", "zh-Hans": "广东"},

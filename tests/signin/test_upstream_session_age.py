@@ -82,6 +82,7 @@ def sign_ins(connector: SessionConnector, consent: Asked) -> ClientSignIns:
             "client_secret_sha256": "0" * 64,
             "redirect_uris": ["https://portal.test/callback"],
             "upstreams": [connector.name],
+            "downstream": "guangdong",
         }
     )
     codes = CodeIssuer(
