@@ -42,7 +42,9 @@ async def authorize(request: Request) -> Response:
         portal_request = platform.portal.check_authorize(query_lists(request))
     except AuthorizeRejected as exc:
         return _authorize_refused(request, exc)
-    target = platform.reuse_session(request.cookies.get(SESSION_COOKIE), portal_request)
+    target = None
+    if not portal_request.force_login:
+        target = platform.reuse_session(request.cookies.get(SESSION_COOKIE), portal_request)
     if target is not None:
         return RedirectResponse(target, status_code=302, headers={"Cache-Control": "no-store"})
     resume = platform.remember_portal_request(portal_request)
