@@ -67,7 +67,7 @@ class TokenError(Exception):
 
     def body(self) -> dict[str, str]:
         # `error_code`/`error_msg` mirror the OAuth names for clients written against
-        # the older deployment (protocols.md §2.3).
+        # the older deployment (docs/protocols.md §2.3).
         return {
             "error": self.error,
             "error_description": self.description,

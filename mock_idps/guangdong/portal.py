@@ -1,7 +1,7 @@
 """HTTP face of the platform's OAuth2 dialect (`dialect.py`) for its portals.
 
 Paths mirror the observed `tif` deployment, with the older `/pscp/...` aliases
-(protocols.md §2.2).
+(docs/protocols.md §2.2).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""How the bridge behaves when iAM Smart refuses, fails or is attacked (protocols.md
-§1.8, §1.9, §7.3), seen from the client and from the wire."""
+"""How the bridge behaves when iAM Smart refuses, fails or is attacked (docs/protocols.md
+§1.8, §1.9, §1.12, §4.1), seen from the client and from the wire."""
 
 from __future__ import annotations
 

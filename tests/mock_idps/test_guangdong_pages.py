@@ -1,5 +1,5 @@
 """The resident's pages after the iAM Smart sign-in: the 回乡证 form, the profile,
-logout and unbinding (DESIGN §2.1 step 8), over HTTP.
+logout and unbinding, over HTTP.
 
 The sign-in itself needs the bridge; here a pending binding is opened with
 `app.state.guangdong.begin_binding`, the call the OIDC callback makes with the
