@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bridge.signing.keys import Algorithm
 from bridge.store.redis_client import RedisOptions, parse_redis_url
+from bridge.wire import SigningAlgorithm as Algorithm
 
 DEV_MARKER = "dev-only-"
 
