@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None,
         description="postgresql://user:password@host:port/db for the records that must "
-        "outlive Redis: the audit trail and remembered consents (`bridge db upgrade` "
+        "outlive Redis: the audit trail, remembered consents and dynamically registered "
+        "clients (`bridge db upgrade` "
         "creates the schema). Unset: they live in the store of BRIDGE_REDIS_URL (or memory).",
     )
     audit_retention_days: int = Field(
