@@ -236,6 +236,7 @@ def build_core(
         backend=backend,
         sealer=sealer,
         clock=clock,
+        clients=durable.clients,
     )
     discovery = openid_configuration(
         settings.issuer,

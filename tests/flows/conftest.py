@@ -132,14 +132,19 @@ def running_chain(
         keys_dir=keys_dir,
         **{**files, **(settings_overrides or {})},
     )
-    bridge = create_app(
-        settings,
-        clock=clocks[0],
-        env={**env, **(bridge_env or {})},
-        http=upstream_http,
-        backend=None if redis_url else MemoryBackend(clocks[0]),
-        key_ticker=key_ticker,
-    )
+    try:
+        bridge = create_app(
+            settings,
+            clock=clocks[0],
+            env={**env, **(bridge_env or {})},
+            http=upstream_http,
+            backend=None if redis_url else MemoryBackend(clocks[0]),
+            key_ticker=key_ticker,
+        )
+    except BaseException:  # refused at start-up (tests of that): leave no socket open
+        for sock in sockets:
+            sock.close()
+        raise
     iamsmart = create_iamsmart(load_iamsmart_config(env=env), clock=clocks[1].now)
     guangdong = guangdong_app.create_app(load_guangdong_config(env=env), clock=clocks[2].now)
     with serving_all(
