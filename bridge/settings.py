@@ -263,9 +263,13 @@ class Settings(BaseSettings):
                 problems.append(f"BRIDGE_{name.upper()} is the development placeholder")
             elif len(value) < 32:
                 problems.append(f"BRIDGE_{name.upper()} must be at least 32 characters")
-        host = urlsplit(self.issuer).hostname or ""
-        if self.issuer.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):
-            problems.append("BRIDGE_ISSUER must use https outside loopback")
+        if not self.issuer.startswith("https://"):
+            # Even on loopback: behind a TLS gateway an http issuer puts http URLs in
+            # discovery and tokens, and cookies lose their Secure flag.
+            problems.append(
+                f"BRIDGE_ISSUER {self.issuer} must use https in production (the public URL "
+                "clients and residents' browsers use)"
+            )
         if self.redis_url is None:
             problems.append(
                 "BRIDGE_REDIS_URL is required: the memory store cannot be shared by instances"
