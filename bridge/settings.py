@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bridge.errors import ConfigError
 from bridge.signing.keys import Algorithm
 from bridge.store.redis_client import RedisOptions, parse_redis_url
 
@@ -275,3 +277,50 @@ class Settings(BaseSettings):
                 "BRIDGE_REDIS_URL is required: the memory store cannot be shared by instances"
             )
         return problems
+
+
+_KINDS = {int: "a whole number", float: "a number", bool: "true or false"}
+
+
+def _accepts(name: str) -> str:
+    """What a numeric setting accepts, as an operator reads it ("a whole number, at
+    least 1 and at most 60"); empty where pydantic's message already says it."""
+    field = Settings.model_fields.get(name)
+    if field is None or field.annotation not in _KINDS:
+        return ""
+    limits = []
+    for item in field.metadata:
+        if isinstance(item, Ge):
+            limits.append(f"at least {item.ge}")
+        elif isinstance(item, Gt):
+            limits.append(f"more than {item.gt}")
+        elif isinstance(item, Le):
+            limits.append(f"at most {item.le}")
+        elif isinstance(item, Lt):
+            limits.append(f"less than {item.lt}")
+    kind = _KINDS[field.annotation]
+    return f"{kind}, {' and '.join(limits)}" if limits else kind
+
+
+def describe_settings_error(error: ValidationError) -> list[str]:
+    """One line per malformed variable, named as the operator set it (BRIDGE_CODE_TTL,
+    not code_ttl), with what it accepts; the value itself is not repeated (it may be a
+    secret)."""
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else ""
+        accepts = _accepts(name)
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(
+            f"BRIDGE_{name.upper()}: {message}" + (f"; accepts {accepts}" if accepts else "")
+        )
+    return lines
+
+
+def settings_from_environment(**overrides: object) -> Settings:
+    """The settings from BRIDGE_* variables (and `overrides`); a malformed variable is a
+    `ConfigError` naming it, never a traceback."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError("settings", describe_settings_error(exc)) from None

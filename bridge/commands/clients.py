@@ -39,9 +39,12 @@ def new_secret() -> None:
 
 def _settings() -> Settings:
     from bridge.logs import configure_logging
-    from bridge.settings import Settings
+    from bridge.settings import settings_from_environment
 
-    settings = Settings()
+    try:
+        settings = settings_from_environment()
+    except BridgeError as error:
+        fail(error)
     configure_logging(settings.log_level, settings.log_format)
     return settings
 

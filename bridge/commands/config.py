@@ -14,10 +14,10 @@ app = typer.Typer(help="Configuration files.", no_args_is_help=True)
 def check() -> None:
     """Validate every configuration file and key, reporting all problems at once."""
     from bridge.app import create_app
-    from bridge.settings import Settings
+    from bridge.settings import settings_from_environment
 
     try:
-        create_app(Settings())
+        create_app(settings_from_environment())
     except BridgeError as error:
         fail(error)
     typer.echo("configuration OK")

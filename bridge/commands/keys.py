@@ -37,16 +37,17 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a ta
 
 
 def _settings(keys_dir: Path | None) -> Settings:
-    from pydantic import ValidationError
-
     from bridge.logs import configure_logging
-    from bridge.settings import Settings
+    from bridge.settings import settings_from_environment
 
     try:
-        settings = Settings(keys_dir=keys_dir) if keys_dir else Settings()
-    except ValidationError as exc:
-        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        fail(ConfigError("settings", problems))
+        settings = (
+            settings_from_environment(keys_dir=keys_dir)
+            if keys_dir
+            else settings_from_environment()
+        )
+    except BridgeError as error:
+        fail(error)
     configure_logging(settings.log_level, settings.log_format)  # stderr: stdout is output
     return settings
 
