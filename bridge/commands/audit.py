@@ -19,8 +19,9 @@ import typer
 
 from bridge.audit.log import STREAM_KEY
 from bridge.audit.records import StoredRecord
+from bridge.commands import group
 
-app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+app = group("The hash-chained audit trail.")
 
 RedisOption = Annotated[
     str | None,
@@ -30,6 +31,18 @@ DatabaseOption = Annotated[
     str | None,
     typer.Option("--database", envvar="BRIDGE_DATABASE_URL", help="PostgreSQL holding the trail."),
 ]
+
+
+def _head_option(value: str | None) -> str | None:
+    """A mistyped head is a usage error, not evidence of tampering."""
+    from bridge.audit.verify import is_head
+
+    if value is not None and not is_head(value):
+        raise typer.BadParameter(
+            f"{value!r} is not a valid head: expected SEQ:SHA256 as `verify` and `export` "
+            "print it (e.g. 42:3f9a…, 64 lowercase hex digits)"
+        )
+    return value
 
 
 def _need_redis(redis_url: str | None) -> str:
@@ -75,7 +88,10 @@ def verify(
     database_url: DatabaseOption = None,
     key: Annotated[str, typer.Option(help="Stream key.")] = STREAM_KEY,
     expect_head: Annotated[
-        str | None, typer.Option(help="A head noted earlier (SEQ:SHA256) that must be there.")
+        str | None,
+        typer.Option(
+            help="A head noted earlier (SEQ:SHA256) that must be there.", callback=_head_option
+        ),
     ] = None,
 ) -> None:
     """Check every record and every link of the chain; name what was tampered with."""

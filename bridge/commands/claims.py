@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bridge.commands import fail
+from bridge.commands import fail, group
 from bridge.errors import BridgeError
 
 if TYPE_CHECKING:
     from bridge.settings import Settings
 
-app = typer.Typer(help="Claim-mapping rules.", no_args_is_help=True)
+app = group("Claim-mapping rules.")
 
 ClaimsFile = Annotated[
     Path | None, typer.Option(help="One rule file, instead of every file in --claims-dir.")

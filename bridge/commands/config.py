@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from bridge.commands import fail
+from bridge.commands import fail, group
 from bridge.errors import BridgeError
 
-app = typer.Typer(help="Configuration files.", no_args_is_help=True)
+app = group("Configuration files.")
 
 
 @app.command("check")

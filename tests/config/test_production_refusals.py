@@ -125,7 +125,8 @@ def test_the_kek_follows_bridge_keys_dir(production: ProductionSetUp, tmp_path: 
     assert accepted.returncode == 0, accepted.stderr
     (moved / "iamsmart-kek.pem").unlink()
     problems = refused(production, production.changed(BRIDGE_KEYS_DIR=str(moved)))
-    assert str(moved / "iamsmart-kek.pem") in problems
+    assert f"kek_private_key_file: {moved / 'iamsmart-kek.pem'} does not exist" in problems
+    assert "PEM" not in problems, "a missing file is not a malformed key"
 
 
 def test_serve_refuses_to_start_with_an_unsafe_setting(production: ProductionSetUp) -> None:
