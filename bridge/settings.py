@@ -205,6 +205,23 @@ class Settings(BaseSettings):
         "long a client registered at another instance may stay unknown here.",
     )
     upstream_timeout: float = Field(10.0, gt=0, description="Back-channel call timeout, s.")
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of a separate listener serving only /metrics (`bridge serve "
+        "--metrics-port`), on BRIDGE_METRICS_HOST; unset: no metrics listener.",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description="Interface of the metrics listener: loopback by default; a private "
+        "network address where Prometheus runs elsewhere, never a public one.",
+    )
+    metrics_public: bool = Field(
+        False,
+        description="Also serve /metrics on the public listener (off: it answers 404 "
+        "there). Only behind a gateway that refuses /metrics itself.",
+    )
     log_level: str = Field("INFO", description="Log level.")
     log_format: Literal["json", "console"] = Field("json", description="Log line format.")
 
