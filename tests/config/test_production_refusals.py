@@ -139,3 +139,37 @@ def test_serve_refuses_to_start_with_an_unsafe_setting(production: ProductionSet
     assert "is a development key" in result.stderr
     with socket.socket() as probe:  # it never listened: the port is still free
         probe.bind(("127.0.0.1", port))
+
+
+@pytest.mark.parametrize(
+    ("variable", "expected"),
+    [
+        ("IAMSMART_CLIENT_SECRET", "upstream iamsmart uses a development secret"),
+        ("GUANGDONG_BRIDGE_UPSTREAM_SECRET", "upstream guangdong uses a development secret"),
+        ("BRIDGE_REDIS_URL", "BRIDGE_REDIS_URL is required"),
+        ("BRIDGE_KEYS_ENCRYPTION_KEY", "BRIDGE_KEYS_ENCRYPTION_KEY (or _FILE) is required"),
+        ("BRIDGE_PAIRWISE_SALT", "BRIDGE_PAIRWISE_SALT is the development placeholder"),
+        ("BRIDGE_STORE_KEY", "BRIDGE_STORE_KEY is the development placeholder"),
+    ],
+)
+def test_production_refuses_a_setting_left_at_its_development_default(
+    production: ProductionSetUp, variable: str, expected: str
+) -> None:
+    assert expected in refused(production, production.changed(**{variable: None}))
+
+
+def test_production_refuses_a_short_key_encryption_key(production: ProductionSetUp) -> None:
+    problems = refused(production, production.changed(BRIDGE_KEYS_ENCRYPTION_KEY="short"))
+    assert "BRIDGE_KEYS_ENCRYPTION_KEY must be at least 32 characters" in problems
+
+
+def test_production_refuses_a_development_client(production: ProductionSetUp) -> None:
+    clients = Path(production.env["BRIDGE_CLIENTS_FILE"])
+    clients.write_text(
+        clients.read_text().replace(
+            "  - client_id: gd-platform-dev\n",
+            "  - client_id: gd-platform-dev\n    development: true\n",
+        )
+    )
+    problems = refused(production, production.env)
+    assert "client gd-platform-dev: a development client is refused outside development" in problems
