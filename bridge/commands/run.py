@@ -70,7 +70,7 @@ def serve(
         # Each worker process counts on its own; one port cannot show them all.
         fail(BridgeError("--metrics-port needs --workers 1 (scale with more instances)"))
     try:
-        app = app_from_environment()  # fail fast, with every configuration problem
+        app_from_environment()  # fail fast, with every configuration problem, before forking
     except BridgeError as error:
         fail(error)
     # log_config=None: uvicorn must not replace the JSON logging each worker configures.
@@ -84,10 +84,7 @@ def serve(
     if metrics_port is None:
         uvicorn.run("bridge.asgi:app_from_environment", factory=True, workers=workers, **options)
         return
-    from bridge.app import metrics_app
-
-    metrics = metrics_app(app.state.core.metrics)
-    asyncio.run(_serve_with_metrics(app, metrics, options, metrics_host, metrics_port))
+    asyncio.run(_serve_with_metrics(options, metrics_host, metrics_port))
 
 
 class _MetricsServer(uvicorn.Server):
@@ -99,12 +96,18 @@ class _MetricsServer(uvicorn.Server):
 
 
 async def _serve_with_metrics(
-    app: Any, metrics: Any, options: dict[str, Any], metrics_host: str, metrics_port: int
+    options: dict[str, Any], metrics_host: str, metrics_port: int
 ) -> None:
+    """The public app and its metrics app, built on the loop that serves them (as the
+    factory of the single-listener path is)."""
+    from bridge.app import metrics_app
+    from bridge.asgi import app_from_environment
+
+    app = app_from_environment()
     public = uvicorn.Server(uvicorn.Config(app, **options))
     private = _MetricsServer(
         uvicorn.Config(
-            metrics,
+            metrics_app(app.state.core.metrics),
             host=metrics_host,
             port=metrics_port,
             access_log=False,
