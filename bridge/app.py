@@ -21,10 +21,12 @@ from bridge.core import Core, build_core
 from bridge.http.answers import CookiePolicy
 from bridge.http.api import ApiEndpoints
 from bridge.http.consents_page import ConsentsPage
+from bridge.http.device_pages import DevicePages
 from bridge.http.errors import install_error_handlers, render_error, unhandled_error
 from bridge.http.middleware import RequestContextMiddleware
 from bridge.http.pages import Pages
 from bridge.http.routes.consents import consents_routes
+from bridge.http.routes.device import device_routes
 from bridge.http.routes.error_page import error_routes
 from bridge.http.routes.health import health_routes
 from bridge.http.routes.metadata import metadata_routes
@@ -58,6 +60,7 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
         metadata_routes(core.discovery, core.key_ring, core.metrics),
         signin_routes(core.signin, consent_pages, pages, cookies),
         consents_routes(core.signin.accounts, consents_page, pages, cookies),
+        device_routes(core.signin.devices, DevicePages(pages, cookies)),
         error_routes(pages),
         health_routes(core.backend, core.key_ring, 3 * settings.keys_refresh_interval),
         metrics_routes(core.metrics),
