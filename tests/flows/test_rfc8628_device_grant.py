@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urljoin
 
 import httpx
 import pytest
@@ -271,3 +272,46 @@ def test_the_store_holds_no_code_and_both_records_share_a_hash_tag(
         re.search(r"\{([^}]+)\}", k).group(1) for k in keys if "device" in k or "user-code" in k
     }  # type: ignore[union-attr]
     assert len(tags) == 1
+
+
+def test_mainland_resident_at_a_hong_kong_kiosk_in_guangzhou(chain: Chain) -> None:
+    """The other direction: the phone picks Guangdong's platform, signs in there and
+    gives PIPL's separate consent; the kiosk gets the resident's tokens."""
+    kiosk = Kiosk(chain.bridge, client_id="test-kiosk-gz", secret="test-kiosk-gz-secret")
+    started = kiosk.started(scope="openid profile")
+    phone = Resident()
+    try:
+        page = confirm_page(phone, started)
+        assert "Tianhe, Guangzhou" in page.text
+        chooser = answer(phone, page, "approve")
+        link = chooser.html.select_one("#choose-guangdong")
+        assert link is not None, chooser.text[:300]
+        login = phone.open(urljoin(chain.bridge, str(link["href"])))
+        assert "/tif/sso/connect/page/oauth2/authorize" in login.url, login.url
+        form = login.html.select_one('#login-platform form[data-persona="chen-fa-ming"]')
+        asked = phone.submit(login, form=form, button=("action", "sign_in"))
+        assert asked.html.select_one("#consent-direction") is not None  # PIPL's own
+        done = consent(phone, asked, "allow")
+        assert "/device/done" in done.url
+    finally:
+        phone.close()
+    chain.bridge_clock.advance(5)
+    response = kiosk.poll(started["device_code"])
+    assert response.status_code == 200, response.text
+    assert "refresh_token" not in response.json()
+
+
+def test_the_chooser_continues_only_in_the_browser_that_claimed_the_code(
+    chain: Chain, phone: Resident
+) -> None:
+    kiosk = Kiosk(chain.bridge, client_id="test-kiosk-gz", secret="test-kiosk-gz-secret")
+    started = kiosk.started()
+    chooser = answer(phone, confirm_page(phone, started), "approve")
+    link = chooser.html.select_one("#choose-iamsmart")
+    assert link is not None
+    other = Resident()
+    try:
+        page = other.open(urljoin(chain.bridge, str(link["href"])))
+    finally:
+        other.close()
+    assert page.status == 400 and "No kiosk is waiting" in page.text
