@@ -19,6 +19,7 @@ def demo(
     iamsmart_port: Annotated[int, typer.Option(help="Mock iAM Smart port.")] = 8001,
     guangdong_port: Annotated[int, typer.Option(help="Mock Guangdong platform port.")] = 8002,
     hk_eservice_port: Annotated[int, typer.Option(help="Mock Hong Kong e-service port.")] = 8003,
+    kiosk_port: Annotated[int, typer.Option(help="Mock kiosk port (RFC 8628).")] = 8004,
     redis: Annotated[
         str | None,
         typer.Option(envvar="BRIDGE_REDIS_URL", help="Use this Redis instead of memory."),
@@ -36,6 +37,7 @@ def demo(
         iamsmart=iamsmart_port,
         guangdong=guangdong_port,
         hk_eservice=hk_eservice_port,
+        kiosk=kiosk_port,
     )
     try:
         run_demo(ports, redis_url=redis, keys_dir=keys_dir)
