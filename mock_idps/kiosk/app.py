@@ -39,7 +39,7 @@ def create_app(
 ) -> FastAPI:
     owns_http = http is None
     client = http or httpx.AsyncClient(timeout=10.0, follow_redirects=False)
-    desk = KioskDesk(DeviceClient(config, client), clock)
+    desk = KioskDesk(DeviceClient(config, client, clock), clock)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -82,11 +82,11 @@ class KioskDesk:
             return
         try:
             tokens = await self._client.poll(session.started.device_code)
+            session.resident = await self._client.resident(tokens)
         except KioskError as refusal:
             self._refused(session, refusal.error, now)
             return
         session.tokens = tokens
-        session.resident = await self._client.resident(tokens)
         log.info("kiosk: a resident signed in")
 
     def _refused(self, session: KioskSession, error: str, now: float) -> None:

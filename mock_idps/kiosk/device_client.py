@@ -3,15 +3,18 @@ token endpoint, read the resident's claims, revoke the tokens when the resident 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from mock_idps.kiosk.config import KioskConfig
 
+CLOCK_SKEW = 60
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
@@ -34,7 +37,10 @@ class Started:
 
 
 class DeviceClient:
-    def __init__(self, config: KioskConfig, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, config: KioskConfig, http: httpx.AsyncClient, clock: Callable[[], float]
+    ) -> None:
+        self._clock = clock
         self._config = config
         self._http = http
         settings = config.bridge
@@ -71,12 +77,17 @@ class DeviceClient:
         expiry (no nonce: the device grant has no authorization request to carry one),
         with UserInfo's claims beside them."""
         jwks = (await self._http.get(self._config.back_channel("/jwks.json"))).json()
-        token = jwt.decode(tokens["id_token"], KeySet.import_key_set(jwks))
-        jwt.JWTClaimsRegistry(
-            iss={"essential": True, "value": self._config.bridge.issuer},
-            aud={"essential": True, "value": self._config.bridge.client_id},
-            exp={"essential": True},
-        ).validate(token.claims)
+        try:
+            token = jwt.decode(tokens["id_token"], KeySet.import_key_set(jwks))
+            jwt.JWTClaimsRegistry(
+                now=int(self._clock()),
+                leeway=CLOCK_SKEW,
+                iss={"essential": True, "value": self._config.bridge.issuer},
+                aud={"essential": True, "value": self._config.bridge.client_id},
+                exp={"essential": True},
+            ).validate(token.claims)
+        except JoseError as exc:
+            raise KioskError("invalid_id_token") from exc
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}
         info = await self._http.get(self._config.back_channel("/userinfo"), headers=headers)
         return {**token.claims, **(info.json() if info.status_code == 200 else {})}
