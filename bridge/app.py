@@ -31,6 +31,7 @@ from bridge.http.routes.error_page import error_routes
 from bridge.http.routes.health import health_routes
 from bridge.http.routes.metadata import metadata_routes
 from bridge.http.routes.metrics import metrics_routes
+from bridge.http.routes.same_device import same_device_routes
 from bridge.http.routes.signin import signin_routes
 from bridge.http.views import ConsentPages
 from bridge.settings import Settings
@@ -61,6 +62,7 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
         signin_routes(core.signin, consent_pages, pages, cookies),
         consents_routes(core.signin.accounts, consents_page, pages, cookies),
         device_routes(core.signin.devices, DevicePages(pages, cookies)),
+        same_device_routes(core.signin.flows, pages, cookies),
         error_routes(pages),
         health_routes(core.backend, core.key_ring, 3 * settings.keys_refresh_interval),
         metrics_routes(core.metrics),

@@ -67,6 +67,8 @@ class SignInSteps:
     accounts: AccountSignIns
     devices: DeviceSignIns
     """The resident's side of a kiosk sign-in (RFC 8628), on their phone."""
+    flows: UpstreamFlows
+    """Round trips upstream (the same-device page sends a waiting one on its way)."""
 
 
 @dataclass
@@ -202,7 +204,12 @@ def _sign_in_steps(
         csrf_secret=settings.store_key.get_secret_value(),
     )
     return SignInSteps(
-        clients=clients, callback=callback, consent=consent, accounts=accounts, devices=kiosks
+        clients=clients,
+        callback=callback,
+        consent=consent,
+        accounts=accounts,
+        devices=kiosks,
+        flows=flows,
     )
 
 

@@ -32,6 +32,9 @@ class UpstreamAuthRequest:
     its identity provider can express and documents the rest."""
     max_age: int | None = None
     """The client accepts an authentication at most this old, seconds."""
+    other_device: bool = False
+    """The resident chose to sign in with another device (a QR code to scan), whatever
+    their browser says it is: user agents lie (iPadOS, HarmonyOS)."""
 
 
 @dataclass(frozen=True, slots=True)
