@@ -180,3 +180,36 @@ def test_typing_the_code_on_a_phone(
         auth=("test-kiosk", "test-kiosk-secret"),
     )
     assert response.json()["error"] == "access_denied"
+
+
+@pytest.mark.parametrize("locale", sorted(LANGUAGES))
+def test_the_other_resident_pages_fit_a_phone(
+    live_chain: Chain, phone: BrowserContext, artifacts: Path, locale: str
+) -> None:
+    """The chooser, an error page, the consents sign-in page, the mock iAM Smart QR page
+    for another device and the mock Guangdong platform's login, at 390 px."""
+    page = phone.new_page()
+    kiosk = Kiosk(live_chain.bridge, client_id="test-kiosk-gz", secret="test-kiosk-gz-secret")
+    page.goto(f"{kiosk.started()['verification_uri_complete']}&lang={locale}")
+    page.get_by_role("button", name=translate(locale, "device_approve")).click()
+    expect(page.locator("#choose-guangdong")).to_be_visible()
+    check_layout(page)
+    shot(page, artifacts, f"{locale}-8-chooser")
+    page.locator("#choose-iamsmart").click()
+    page.locator("#use-other-device").click()  # the QR page, on a phone that chose it
+    expect(page.locator("[data-ticket]")).to_be_visible()
+    check_layout(page)
+    shot(page, artifacts, f"{locale}-9-iamsmart-qr-other-device")
+
+    page.goto(f"{live_chain.bridge}/device?user_code=BBBB-BBBB&lang={locale}")
+    expect(page.get_by_role("alert")).to_have_text(translate(locale, "error_device_unknown"))
+    check_layout(page)
+    shot(page, artifacts, f"{locale}-10-error")
+
+    page.goto(f"{live_chain.bridge}/consents?lang={locale}")
+    check_layout(page)
+    shot(page, artifacts, f"{locale}-11-consents")
+
+    page.goto(f"{live_chain.guangdong}/?lang={locale}")
+    check_layout(page)
+    shot(page, artifacts, f"{locale}-12-guangdong-login")
