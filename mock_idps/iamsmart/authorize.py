@@ -109,8 +109,9 @@ def callback_url(ticket: QrTicket, **params: str) -> str:
 def qr_page(
     state: IamSmartState, pages: Pages, ticket: QrTicket, lang_links: list[tuple[str, str, str]]
 ) -> Response:
-    """A new ticket for a checked getQR request, and the page that shows it: on a phone
-    the broker page (brokerPage=true) or the app itself, never a QR code to scan."""
+    """A new ticket for a checked getQR request, and the page that shows it: for a phone
+    with brokerPage=true the broker page, never a QR code to scan (protocols.md §1.2:
+    with brokerPage=false iAM Smart shows its QR page, and so does the mock)."""
     ticket_id = state.new_ticket(ticket)
     if ticket.same_device and ticket.broker_page:
         return pages.render(
@@ -120,8 +121,6 @@ def qr_page(
             app_url=f"/api/v1/auth/app/{ticket_id}",
             lang_links=lang_links,
         )
-    if ticket.same_device:
-        return app_page(state, pages, ticket, ticket_id)
     return pages.render(
         "qr.html",
         ticket.lang,
