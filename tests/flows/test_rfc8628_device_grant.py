@@ -4,6 +4,7 @@ signs in at the mock iAM Smart and consents."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,7 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 import redis
+import structlog
 
 from tests.flows.conftest import Chain
 from tests.flows.kiosk_support import (
@@ -315,3 +317,32 @@ def test_the_chooser_continues_only_in_the_browser_that_claimed_the_code(
     finally:
         other.close()
     assert page.status == 400 and "No kiosk is waiting" in page.text
+
+
+def test_no_code_token_or_name_reaches_a_log_line(
+    chain: Chain, kiosk: Kiosk, phone: Resident, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with structlog.testing.capture_logs() as events:
+        started = kiosk.started(scope="openid profile")
+        kiosk.poll(started["device_code"])
+        phone.open(f"{chain.bridge}/device?user_code=BBBB-BBBB")
+        approve_at_kiosk(chain, phone, started)
+        chain.bridge_clock.advance(5)
+        tokens = kiosk.poll(started["device_code"]).json()
+        kiosk.poll(started["device_code"])
+    lines = [repr(event) for event in events] + [r.getMessage() for r in caplog.records]
+    assert any("device.approved" in line for line in lines)
+    secrets = [
+        started["device_code"],
+        started["device_code"].partition(".")[2],
+        started["user_code"],
+        started["user_code"].replace("-", ""),
+        "BBBBBBBB",
+        tokens["access_token"],
+        "黄咏峰",
+        "WONG, Wing Fung",
+    ]
+    for value in secrets:
+        leaking = [line for line in lines if value in line]
+        assert not leaking, f"{value!r} appears in a log line: {leaking[0][:300]}"
