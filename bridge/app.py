@@ -21,14 +21,17 @@ from bridge.core import Core, build_core
 from bridge.http.answers import CookiePolicy
 from bridge.http.api import ApiEndpoints
 from bridge.http.consents_page import ConsentsPage
+from bridge.http.device_pages import DevicePages
 from bridge.http.errors import install_error_handlers, render_error, unhandled_error
 from bridge.http.middleware import RequestContextMiddleware
 from bridge.http.pages import Pages
 from bridge.http.routes.consents import consents_routes
+from bridge.http.routes.device import device_routes
 from bridge.http.routes.error_page import error_routes
 from bridge.http.routes.health import health_routes
 from bridge.http.routes.metadata import metadata_routes
 from bridge.http.routes.metrics import metrics_routes
+from bridge.http.routes.same_device import same_device_routes
 from bridge.http.routes.signin import signin_routes
 from bridge.http.views import ConsentPages
 from bridge.metrics import BridgeMetrics
@@ -59,6 +62,8 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
         metadata_routes(core.discovery, core.key_ring, core.metrics),
         signin_routes(core.signin, consent_pages, pages, cookies),
         consents_routes(core.signin.accounts, consents_page, pages, cookies),
+        device_routes(core.signin.devices, DevicePages(pages, cookies)),
+        same_device_routes(core.signin.flows, pages, cookies),
         error_routes(pages),
         health_routes(
             core.backend, core.key_ring, 3 * settings.keys_refresh_interval, core.database

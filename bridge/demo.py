@@ -35,6 +35,7 @@ class DemoPorts:
     iamsmart: int = 8001
     guangdong: int = 8002
     hk_eservice: int = 8003
+    kiosk: int = 8004
 
     def url(self, port: int) -> str:
         return f"http://{self.host}:{port}"
@@ -87,6 +88,7 @@ def demo_environment(ports: DemoPorts, keys_dir: Path) -> dict[str, str]:
         "GUANGDONG_PUBLIC_URL": ports.url(ports.guangdong),
         "GUANGDONG_API_URL": ports.url(ports.guangdong),
         "HK_ESERVICE_PUBLIC_URL": ports.url(ports.hk_eservice),
+        "KIOSK_PUBLIC_URL": ports.url(ports.kiosk),
         "IAMSMART_KEK_PUBLIC_KEY_FILE": str(keys_dir / KEK_PUBLIC_FILE),
         "IAMSMART_KEK_PRIVATE_KEY_FILE": str(keys_dir / "iamsmart-kek.pem"),
     }
@@ -121,11 +123,15 @@ def _banner(ports: DemoPorts, redis_url: str | None) -> str:
         f"  mock iAM Smart             {ports.url(ports.iamsmart)}\n"
         f"  mock Guangdong platform    {ports.url(ports.guangdong)}\n"
         f"  mock Hong Kong e-service   {ports.url(ports.hk_eservice)}\n"
+        f"  mock kiosk                 {ports.url(ports.kiosk)}\n"
         f"  store                      {store}\n\n"
         "  Hong Kong resident → Guangdong service:\n"
         f"    Open {ports.url(ports.guangdong)}/ and choose 「智方便 iAM Smart」.\n"
         "  Mainland resident → Hong Kong service:\n"
         f"    Open {ports.url(ports.hk_eservice)}/ and choose 「廣東省統一身份認證」.\n"
+        "  At a kiosk (RFC 8628), with a second browser window as the phone:\n"
+        f"    Open {ports.url(ports.kiosk)}/ , press Start, open the QR code's link\n"
+        f"    (or {ports.url(ports.bridge)}/device and type the code) in the other window.\n"
         "  Press Ctrl+C to stop.\n"
     )
 
@@ -150,6 +156,7 @@ def run_demo(ports: DemoPorts, *, redis_url: str | None, keys_dir: Path = Path("
         "mock_idps.iamsmart": ports.iamsmart,
         "mock_idps.guangdong": ports.guangdong,
         "mock_idps.hk_eservice": ports.hk_eservice,
+        "mock_idps.kiosk": ports.kiosk,
     }
     # uvicorn re-raises the signal it stopped on once it is done; SIGTERM's default
     # action would then end the process before the mocks are stopped.

@@ -116,6 +116,29 @@ class Settings(BaseSettings):
     )
     access_token_ttl: int = Field(600, ge=30, description="Access token lifetime, seconds.")
     id_token_ttl: int = Field(600, ge=30, description="ID token lifetime, seconds.")
+    # --- kiosks (RFC 8628 device authorization grant) ---
+    device_code_ttl: int = Field(
+        600, ge=60, le=600, description="How long a kiosk's device and user codes live."
+    )
+    device_poll_interval: int = Field(
+        5, ge=1, le=60, description="Seconds a kiosk must wait between polls of /token."
+    )
+    kiosk_token_ttl: int = Field(
+        300,
+        ge=30,
+        le=900,
+        description="Lifetime of a kiosk's access and ID tokens: a kiosk is shared, so "
+        "its tokens are short and it never gets a refresh token.",
+    )
+    device_guesses_per_browser: int = Field(
+        10, ge=1, description="User codes one browser may try in a guess window."
+    )
+    device_guesses_per_address: int = Field(
+        30, ge=1, description="User codes one network address may try in a guess window."
+    )
+    device_guess_window: int = Field(
+        600, ge=60, description="The fixed window of the user-code guess counters, seconds."
+    )
     jwks_max_age: int = Field(
         300,
         ge=0,

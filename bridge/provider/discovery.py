@@ -35,6 +35,7 @@ def openid_configuration(
     grant_types: Iterable[str] = (GRANT_AUTHORIZATION_CODE,),
     client_assertion_algs: Iterable[str] = (),
     registration: bool = False,
+    device_authorization: bool = False,
 ) -> dict[str, Any]:
     auth_methods = [AUTH_CLIENT_SECRET_BASIC, AUTH_CLIENT_SECRET_POST]
     assertion_algs = list(client_assertion_algs)
@@ -72,6 +73,8 @@ def openid_configuration(
         "revocation_endpoint": endpoint(issuer, "/revoke"),
         "revocation_endpoint_auth_methods_supported": auth_methods,
     }
+    if device_authorization:  # RFC 8628 §4
+        document["device_authorization_endpoint"] = endpoint(issuer, "/device_authorization")
     if registration:
         document["registration_endpoint"] = endpoint(issuer, "/register")  # RFC 7591 §3
     if assertion_algs:

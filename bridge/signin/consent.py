@@ -30,6 +30,12 @@ PROMPT_CONSENT = "consent"
 """OIDC Core §3.1.2.1: the page is shown even when a remembered consent covers it."""
 
 
+def remembers(pending: PendingConsent) -> bool:
+    """A kiosk is shared: a decision taken there is never remembered, nor reused there
+    (the resident confirms each kiosk sign-in on their phone)."""
+    return pending.ending.kind != "device"
+
+
 class ConsentStep:
     def __init__(
         self,
@@ -58,7 +64,7 @@ class ConsentStep:
         asked = pending.request
         earlier = (
             await self._memory.covering(resident, client_id, pending.claims.keys(), asked.scopes)
-            if resident is not None and PROMPT_CONSENT not in asked.prompt
+            if resident is not None and PROMPT_CONSENT not in asked.prompt and remembers(pending)
             else None
         )
         if earlier is None or resident is None:
@@ -97,6 +103,7 @@ class ConsentStep:
         allowed = decision == "allow"
         resident = self._resident(pending)
         remember = allowed and form.get("remember") == "yes" and resident is not None
+        remember = remember and remembers(pending)
         remembered_until = self._memory.until() if remember else None
         await self._audit.consent_decided(
             subject=pending.subject,
@@ -106,7 +113,7 @@ class ConsentStep:
             remembered_until=remembered_until,
         )
         if not allowed:
-            raise self._endings.refuse(
+            raise await self._endings.refuse(
                 pending.ending, AccessDeniedError("The resident denied consent")
             )
         issued = await self._endings.allow(pending)

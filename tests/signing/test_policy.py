@@ -24,6 +24,7 @@ NOT_SIGNED = {
     "consent_memory_ttl": "a remembered consent, in the store",
     "account_session_ttl": "a browser session, in the store",
     "remote_jwks_ttl": "a cache of other parties' keys",
+    "device_code_ttl": "device and user codes are opaque",
 }
 
 
