@@ -17,7 +17,7 @@ import structlog
 
 from bridge.browser import refused
 from bridge.store.backend import KeyValueBackend
-from bridge.store.records import digest, key
+from bridge.store.record_base import digest, key
 
 log = structlog.get_logger(__name__)
 

@@ -20,7 +20,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from bridge.model import DeviceAuthorization, UserCode
-from bridge.store.records import _Sealed, digest, key
+from bridge.store.record_base import _Sealed, digest, key
 
 R = TypeVar("R", bound=BaseModel)
 
