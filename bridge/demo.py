@@ -101,7 +101,8 @@ def _start_mock(
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    # Generous: four mocks import FastAPI at once, and a loaded machine takes its time.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:

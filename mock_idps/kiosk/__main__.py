@@ -20,7 +20,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG_PATH)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(create_app(load_config(args.config)), host=args.host, port=args.port)
+    uvicorn.run(
+        create_app(load_config(args.config)), host=args.host, port=args.port, access_log=False
+    )
 
 
 if __name__ == "__main__":

@@ -92,8 +92,13 @@ def running_demo(keys_dir: Path, stop: signal.Signals = signal.SIGINT) -> Iterat
     bridge, iamsmart, guangdong, hk_eservice, kiosk = (f"http://127.0.0.1:{p}" for p in ports)
     demo = Demo(process, bridge, iamsmart, guangdong, hk_eservice, kiosk, env)
     try:
-        for url in (bridge, iamsmart, guangdong, hk_eservice, kiosk):
-            wait_until_up(f"{url}/healthz", process)
+        try:
+            for url in (bridge, iamsmart, guangdong, hk_eservice, kiosk):
+                wait_until_up(f"{url}/healthz", process)
+        except AssertionError as failed:  # say why: the demo's own output
+            process.kill()
+            output = process.communicate()[0].decode()[-3000:]
+            raise AssertionError(f"{failed}\n--- demo output ---\n{output}") from None
         demo.children = child_pids(process.pid)
         yield demo
     finally:
