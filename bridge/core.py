@@ -25,6 +25,8 @@ from bridge.consent.memory import ConsentMemory
 from bridge.durable.database import Database
 from bridge.durable.wiring import durable_records
 from bridge.errors import ConfigError
+from bridge.logout.sessions import Sessions
+from bridge.logout.wiring import LogoutServices, build_logout
 from bridge.metrics import BridgeMetrics
 from bridge.oauth import OAuthServices, build_oauth
 from bridge.provider.clients import ClientRegistry
@@ -82,6 +84,8 @@ class Core:
     discovery: dict[str, Any]
     http: httpx.AsyncClient
     owns_http: bool
+    logout: LogoutServices
+    """Bridge sessions and logout; `logout.sessions` ends a session (kiosk "Finish")."""
     database: Database | None = None
     """PostgreSQL, when durable records live there (`BRIDGE_DATABASE_URL`)."""
 
@@ -121,6 +125,7 @@ def _sign_in_steps(
     directions: Directions,
     audit: AuditTrail,
     clock: Clock,
+    sessions: Sessions,
 ) -> SignInSteps:
     salt = settings.pairwise_salt.get_secret_value()
     memory = ConsentMemory(
@@ -149,6 +154,7 @@ def _sign_in_steps(
         memory=memory,
         endings=endings,
         audit=audit,
+        sessions=sessions,
     )
     clients = ClientSignIns(
         clients=config.clients,
@@ -207,6 +213,18 @@ def build_core(
         development=settings.development,
         metrics=metrics,
     )
+    logout = build_logout(
+        settings,
+        backend=backend,
+        sealer=sealer,
+        clock=clock,
+        grants=stores.grants,
+        clients=config.clients,
+        key_ring=key_ring,
+        connectors=connectors,
+        http=http,
+        metrics=metrics,
+    )
     signin = _sign_in_steps(
         settings,
         config,
@@ -215,6 +233,7 @@ def build_core(
         directions=directions,
         audit=audit,
         clock=clock,
+        sessions=logout.sessions,
     )
     oauth = build_oauth(
         settings, config, stores=stores, keys=key_ring.current, http=http, clock=clock, audit=audit
@@ -255,5 +274,6 @@ def build_core(
         discovery=discovery,
         http=http,
         owns_http=owns_http,
+        logout=logout,
         database=durable.database,
     )
