@@ -19,9 +19,9 @@ a lost answer, or a lease that ran out mid-POST), which §2.6 tells it to accept
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import structlog
@@ -133,24 +133,57 @@ class BackChannelLogout:
         self._wake.set()
         return True
 
+    @property
+    def _lease(self) -> float:
+        return self.policy.timeout * 2 + 5
+
     async def deliver_due(self) -> int:
         """One pass: every due delivery attempted once, concurrently. The count."""
-        claimed = await self._queue.claim(self.policy.timeout * 2 + 5, BATCH)
+        claimed = await self._queue.claim(self._lease, BATCH)
         await asyncio.gather(*(self._attempt(delivery_id) for delivery_id in claimed))
         return len(claimed)
 
     async def run(self, poll_interval: float) -> None:
-        while True:
-            try:
-                if await self.deliver_due():
+        """Claim only as many deliveries as there are free slots, and start each on its
+        own: a slow client holds one slot, never the deliveries claimed beside it."""
+        inflight: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                free = CONCURRENCY - len(inflight)
+                claimed = await self._claim(free) if free > 0 else []
+                for delivery_id in claimed:
+                    task = asyncio.create_task(self._attempt(delivery_id))
+                    inflight.add(task)
+                    task.add_done_callback(inflight.discard)
+                if claimed:
                     continue
-            except Exception:  # the store may be down for a while; keep the worker alive
-                log.exception("logout.backchannel_worker_error")
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), poll_interval)
+                await self._idle(inflight if free <= 0 else set(), poll_interval)
+        finally:
+            for task in inflight:
+                task.cancel()
+
+    async def _idle(self, busy: set[asyncio.Task[None]], poll_interval: float) -> None:
+        """Until woken (a session ended here), a busy slot frees up, or the poll."""
+        self._wake.clear()
+        wake = asyncio.ensure_future(self._wake.wait())
+        waiters: set[asyncio.Future[Any]] = {wake, *busy}
+        await asyncio.wait(waiters, timeout=poll_interval, return_when=asyncio.FIRST_COMPLETED)
+        wake.cancel()
+
+    async def _claim(self, count: int) -> list[str]:
+        try:
+            return await self._queue.claim(self._lease, count)
+        except Exception as exc:  # the store may be down for a while; keep the worker alive
+            log.warning("logout.backchannel_worker_error", error=type(exc).__name__)
+            return []
 
     async def _attempt(self, delivery_id: str) -> None:
+        try:
+            await self._attempt_once(delivery_id)
+        except Exception as exc:  # a store error mid-attempt: the lease brings it back
+            log.warning("logout.backchannel_attempt_error", error=type(exc).__name__)
+
+    async def _attempt_once(self, delivery_id: str) -> None:
         async with self._limit:
             delivery = await self._queue.get(delivery_id)
             client = self._clients.get(delivery.client_id) if delivery else None

@@ -181,6 +181,6 @@ class Sessions:
         while True:
             try:
                 await self.end_expired()
-            except Exception:  # the store may be down for a while; keep the task alive
-                log.exception("session.expiry_worker_error")
+            except Exception as exc:  # the store may be down for a while; keep the task alive
+                log.warning("session.expiry_worker_error", error=type(exc).__name__)
             await asyncio.sleep(poll_interval)

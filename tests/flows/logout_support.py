@@ -88,16 +88,25 @@ def receiver_env(portal: Receiver | None, other: Receiver | None) -> dict[str, s
     return env
 
 
-FAST_RETRIES = {"backchannel_retry_base": 1.0, "backchannel_max_attempts": 3}
+FAST_RETRIES = {
+    "backchannel_retry_base": 1.0,
+    "backchannel_max_attempts": 3,
+    "backchannel_poll_interval": 0.05,
+}
 
 
 @contextmanager
 def logout_chain(
-    tmp_path: Path, redis_url: str | None, rx: dict[str, Receiver], **settings: Any
+    tmp_path: Path,
+    redis_url: str | None,
+    rx: dict[str, Receiver],
+    restart_of: Chain | None = None,
+    **settings: Any,
 ) -> Iterator[Chain]:
     with running_chain(
         tmp_path,
         redis_url,
+        restart_of=restart_of,
         bridge_env=receiver_env(rx.get("portal"), rx.get("other")),
         settings_overrides={**FAST_RETRIES, "backchannel_timeout": 1.0, **settings},
     ) as chain:
@@ -165,6 +174,24 @@ def verify_logout_token(chain: Chain, token: str, audience: str) -> dict[str, An
         leeway=10**9,  # the bridge's clock is a manual one, far from this machine's
     )
     return claims
+
+
+def metric(chain: Chain, client_id: str, outcome: str) -> float:
+    """bridge_backchannel_logout_total{client_id, outcome} from /metrics."""
+    wanted = f'bridge_backchannel_logout_total{{client_id="{client_id}",outcome="{outcome}"}}'
+    for line in httpx.get(f"{chain.bridge}/metrics").text.splitlines():
+        if line.startswith(wanted + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def wait_until(check: Any, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return bool(check())
 
 
 def logout(chain: Chain, resident: Resident, **params: str) -> httpx.Response:
