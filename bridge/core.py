@@ -135,6 +135,7 @@ def _sign_in_steps(
         audit=audit,
         pairwise_salt=salt,
         remember_for=settings.consent_memory_ttl,
+        on_withdrawn=sessions.client_withdrawn,
     )
     codes = CodeIssuer(
         issuer=settings.issuer,
@@ -236,7 +237,14 @@ def build_core(
         sessions=logout.sessions,
     )
     oauth = build_oauth(
-        settings, config, stores=stores, keys=key_ring.current, http=http, clock=clock, audit=audit
+        settings,
+        config,
+        stores=stores,
+        keys=key_ring.current,
+        http=http,
+        clock=clock,
+        audit=audit,
+        on_grant_revoked=logout.sessions.grant_revoked,
     )
     registration = build_registration(
         settings,

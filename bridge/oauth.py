@@ -22,7 +22,7 @@ from bridge.provider.grants.authorization_code import AuthorizationCodeGrant
 from bridge.provider.grants.common import TokenLifetimes, TokenMinter
 from bridge.provider.grants.refresh_token import RefreshTokenGrant
 from bridge.provider.grants.token_exchange import ExchangeContext, TokenExchangeGrant
-from bridge.provider.revocation import Revocation
+from bridge.provider.revocation import GrantRevoked, Revocation
 from bridge.provider.token import TokenEndpoint
 from bridge.provider.token_lookup import TokenLookup
 from bridge.settings import Settings
@@ -78,6 +78,7 @@ def build_oauth(
     http: httpx.AsyncClient,
     clock: Clock,
     audit: AuditTrail,
+    on_grant_revoked: GrantRevoked | None = None,
 ) -> OAuthServices:
     lifetimes = lifetimes_of(settings)
     issuer = TokenIssuer(settings.issuer, keys, clock)
@@ -146,6 +147,7 @@ def build_oauth(
             revoked=stores.revoked,
             grants=stores.grants,
             refresh_tokens=stores.refresh_tokens,
+            on_grant_revoked=on_grant_revoked,
         ),
         access_tokens=stores.access_tokens,
         audit=audit,

@@ -150,6 +150,11 @@ class Sessions:
             )
         log.info("session.client_left", client_id=client_id, reason=reason)
 
+    async def client_withdrawn(self, grant: Grant, reason: str) -> None:
+        """The resident withdrew consent to the grant's client: it is logged out."""
+        if grant.sid is not None:
+            await self.leave(grant.sid, grant.client_id, reason, notify=True)
+
     async def grant_revoked(self, grant: Grant, reason: str) -> None:
         """A grant revoked by its client (RFC 7009) or after a code replay takes its
         client out of the session (the client knows: it asked, or it is under attack)."""
