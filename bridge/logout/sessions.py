@@ -15,6 +15,7 @@ its grant is revoked before the client could redeem the code.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import structlog
@@ -181,8 +182,6 @@ class Sessions:
             await self._grants.revoke(grant_id)
 
     async def run_expiries(self, poll_interval: float) -> None:
-        import asyncio
-
         while True:
             try:
                 await self.end_expired()

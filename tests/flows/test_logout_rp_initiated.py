@@ -25,6 +25,7 @@ from tests.flows.logout_support import (
     sign_in,
     verify_logout_token,
 )
+from tests.flows.steps import at_iamsmart, choose, location_query
 from tests.support.browser import Resident
 
 SIGNED_OUT = "https://portal.test/signed-out"
@@ -198,3 +199,29 @@ def test_logout_by_post_works_like_get(lchain: Chain, resident: Resident) -> Non
     assert response.status_code == 303
     assert response.headers["location"] == f"{SIGNED_OUT}?state=p"
     assert userinfo_status(lchain, portal) == 401
+
+
+def test_a_refreshed_id_token_keeps_the_sid_and_dies_with_the_session(
+    lchain: Chain, resident: Resident
+) -> None:
+    rp = party(lchain, PORTAL)
+    request = rp.authorization_request(scope="openid profile offline_access")
+    page = choose(resident, at_iamsmart(resident, request.url), "wong-wing-fung")
+    stopped = resident.submit(page, button=("decision", "allow"), stop_at=rp.redirect_uri)
+    tokens = rp.redeem(location_query(stopped)["code"], request.verifier).json()
+    first = SignedIn(rp, request, tokens)
+
+    def refresh(token: str) -> httpx.Response:
+        return httpx.post(
+            f"{lchain.bridge}/token",
+            data={"grant_type": "refresh_token", "refresh_token": token},
+            auth=("test-portal", "test-portal-secret"),
+        )
+
+    refreshed = refresh(tokens["refresh_token"])
+    assert refreshed.status_code == 200, refreshed.text
+    again = SignedIn(rp, request, refreshed.json())
+    assert again.claims["sid"] == first.claims["sid"]
+    assert logout(lchain, resident, id_token_hint=again.id_token).status_code == 303
+    after = refresh(refreshed.json()["refresh_token"])
+    assert after.status_code == 400 and after.json()["error"] == "invalid_grant"
