@@ -19,6 +19,7 @@ a lost answer, or a lease that ran out mid-POST), which §2.6 tells it to accept
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,10 @@ class DeliveryQueue(_Sealed):
     async def claim(self, lease: float, count: int) -> list[str]:
         claimed = await self._backend.queue_claim(QUEUE, self._clock.now(), lease, count)
         return [member.decode() for member in claimed]
+
+    async def release(self, delivery_id: str, ttl: float) -> None:
+        """Make a claimed delivery due again now, for any worker to take."""
+        await self._backend.queue_push(QUEUE, delivery_id.encode(), self._clock.now(), ttl)
 
     async def get(self, delivery_id: str) -> Delivery | None:
         k = key("delivery", delivery_id)
@@ -148,7 +153,7 @@ class BackChannelLogout:
         own: a slow client holds one slot, never the deliveries claimed beside it."""
         inflight: set[asyncio.Task[None]] = set()
         try:
-            while True:
+            while not self._http.is_closed:  # closed: this instance is shutting down
                 free = CONCURRENCY - len(inflight)
                 claimed = await self._claim(free) if free > 0 else []
                 for delivery_id in claimed:
@@ -182,6 +187,9 @@ class BackChannelLogout:
             await self._attempt_once(delivery_id)
         except Exception as exc:  # a store error mid-attempt: the lease brings it back
             log.warning("logout.backchannel_attempt_error", error=type(exc).__name__)
+            if self._http.is_closed:  # shutting down: another instance delivers it now
+                with contextlib.suppress(Exception):
+                    await self._queue.release(delivery_id, self.policy.horizon)
 
     async def _attempt_once(self, delivery_id: str) -> None:
         async with self._limit:
