@@ -20,13 +20,18 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict
 
 from bridge.errors import StoreError
-from bridge.store.records import _Sealed, key
+from bridge.store.records import _Sealed, digest, key
 
 MAX_ATTEMPTS = 16
 MAX_GRANTS = 20
 EXPIRY_GRACE = 3600.0
 """The record outlives its `expires_at` this long in the store, so the worker that ends
 expired sessions still finds it (it revokes the grants and tells the clients)."""
+
+
+INDEX_TTL = 7 * 86400.0
+"""How long the (browser, resident, upstream) → sid index lives: longer than a session
+normally does (a stale entry names an ended session and is replaced)."""
 
 
 class _Record(BaseModel):
@@ -88,10 +93,31 @@ class SessionStore(_Sealed):
         return sorted(found, key=lambda s: s.started_at)
 
     async def open(self, binding: str, resident: str, upstream: str, ttl: float) -> BridgeSession:
-        """This browser's live session of this resident at this upstream, or a new one."""
-        for session in await self.of_browser(binding):
-            if session.resident == resident and session.upstream == upstream:
+        """This browser's live session of this resident at this upstream, or a new one.
+        Two sign-ins finishing at once in two tabs get the same one: the index key is
+        claimed with `put_new`, and the loser reads the winner's session."""
+        index = key("session-of", digest(f"{binding}:{resident}:{upstream}"))
+        for _ in range(MAX_ATTEMPTS):
+            found = await self._backend.get(index)
+            session = await self.get(found.decode()) if found is not None else None
+            if session is not None:
                 return session
+            fresh = await self._create(binding, resident, upstream, ttl)
+            sid, index_ttl = fresh.sid.encode(), max(ttl * 8, INDEX_TTL)
+            claimed = (
+                await self._backend.put_new(index, sid, index_ttl)
+                if found is None
+                else await self._backend.compare_and_set(index, found, sid, index_ttl)
+            )
+            if claimed:
+                return fresh
+            await self._backend.delete(session_key(fresh.sid))  # another tab won
+            await self._backend.set_remove(browser_key(binding), [sid])
+        raise StoreError("session open kept losing races")
+
+    async def _create(
+        self, binding: str, resident: str, upstream: str, ttl: float
+    ) -> BridgeSession:
         now = self._clock.now()
         session = BridgeSession(
             sid=secrets.token_urlsafe(24),

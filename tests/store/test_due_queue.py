@@ -45,3 +45,21 @@ async def test_push_reschedules_and_remove_forgets(backend: KeyValueBackend) -> 
     await backend.queue_remove("q", b"absent")
     assert await backend.queue_length("q") == 0
     assert await backend.queue_claim("q", NOW + 1000, lease=1, count=5) == []
+
+
+async def test_two_tabs_opening_a_session_at_once_share_it(backend: KeyValueBackend) -> None:
+    """Bridge sessions (store/sessions.py): one per resident per browser, even when two
+    sign-ins finish together; after it ends, the next sign-in opens a new one."""
+    from bridge.clock import ManualClock
+    from bridge.store.sealing import Sealer
+    from bridge.store.sessions import SessionStore
+
+    store = SessionStore(backend, Sealer("test-store-key-" + "x" * 32), ManualClock(NOW))
+    opened = await asyncio.gather(*(store.open("b" * 64, "r1", "iamsmart", 600) for _ in range(6)))
+    assert len({s.sid for s in opened}) == 1
+    other = await store.open("b" * 64, "r2", "iamsmart", 600)
+    assert other.sid != opened[0].sid, "another resident at the same kiosk browser"
+    assert {s.sid for s in await store.of_browser("b" * 64)} == {opened[0].sid, other.sid}
+    assert await store.update(opened[0].sid, lambda _: None)
+    again = await store.open("b" * 64, "r1", "iamsmart", 600)
+    assert again.sid != opened[0].sid
