@@ -9,7 +9,9 @@ and tell exactly those clients.
 
 Several sign-ins may finish in one session at once (two tabs): every change is a
 compare-and-set on the sealed record. A browser's sessions are found through a set
-keyed by the browser's binding (a kiosk browser may hold several residents' sessions).
+keyed by the browser's binding (a kiosk browser may hold several residents' sessions),
+and the one of a resident through an index key claimed with `put_new`, so two tabs
+finishing at once still share one session.
 """
 
 from __future__ import annotations
