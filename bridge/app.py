@@ -32,6 +32,7 @@ from bridge.http.routes.metadata import metadata_routes
 from bridge.http.routes.metrics import metrics_routes
 from bridge.http.routes.signin import signin_routes
 from bridge.http.views import ConsentPages
+from bridge.metrics import BridgeMetrics
 from bridge.settings import Settings
 from bridge.signing.ring import SleepingTicker, Ticker
 from bridge.store.backend import KeyValueBackend
@@ -61,10 +62,13 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
         consents_routes(core.signin.accounts, consents_page, pages, cookies),
         logout_routes(core.logout.end_session, pages, cookies),
         error_routes(pages),
-        health_routes(core.backend, core.key_ring, 3 * settings.keys_refresh_interval),
-        metrics_routes(core.metrics),
+        health_routes(
+            core.backend, core.key_ring, 3 * settings.keys_refresh_interval, core.database
+        ),
     ):
         app.include_router(router)
+    if settings.metrics_public:  # otherwise on its own listener only (metrics_app)
+        app.include_router(metrics_routes(core.metrics))
 
 
 def _logout_workers(core: Core) -> list[asyncio.Task[None]]:
@@ -120,6 +124,14 @@ def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
             request, unhandled_error(exc), pages, settings.issuer
         ),
     )
+    return app
+
+
+def metrics_app(metrics: BridgeMetrics) -> FastAPI:
+    """The metrics listener's app: /metrics and nothing else, so a port reachable by
+    Prometheus exposes no sign-in or token endpoint."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(metrics_routes(metrics))
     return app
 
 

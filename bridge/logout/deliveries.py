@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict
 from bridge.clock import Clock
 from bridge.metrics import BridgeMetrics
 from bridge.provider.clients import ClientRegistry
-from bridge.store.records import _Sealed, key
+from bridge.store.record_base import _Sealed, key
 from bridge.tokens.issuer import TokenIssuer
 
 log = structlog.get_logger(__name__)

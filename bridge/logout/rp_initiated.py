@@ -42,7 +42,7 @@ from bridge.clock import Clock
 from bridge.errors import InvalidTokenError
 from bridge.logout.sessions import EndedSession, Sessions
 from bridge.provider.clients import Client, ClientRegistry
-from bridge.store.records import _Sealed, key
+from bridge.store.record_base import _Sealed, key
 from bridge.tokens.verifier import AccessTokenVerifier
 from bridge.upstream.base import Connector
 

@@ -26,7 +26,8 @@ from bridge.logout.deliveries import BackChannelLogout
 from bridge.metrics import BridgeMetrics
 from bridge.model import Grant, PendingConsent
 from bridge.store.backend import KeyValueBackend
-from bridge.store.records import Grants, key
+from bridge.store.record_base import key
+from bridge.store.records import Grants
 from bridge.store.sessions import BridgeSession, SessionClient, SessionStore
 
 log = structlog.get_logger(__name__)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict
 
 from bridge.errors import StoreError
-from bridge.store.records import _Sealed, digest, key
+from bridge.store.record_base import _Sealed, digest, key
 
 MAX_ATTEMPTS = 16
 MAX_GRANTS = 20

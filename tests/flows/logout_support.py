@@ -177,12 +177,12 @@ def verify_logout_token(chain: Chain, token: str, audience: str) -> dict[str, An
 
 
 def metric(chain: Chain, client_id: str, outcome: str) -> float:
-    """bridge_backchannel_logout_total{client_id, outcome} from /metrics."""
-    wanted = f'bridge_backchannel_logout_total{{client_id="{client_id}",outcome="{outcome}"}}'
-    for line in httpx.get(f"{chain.bridge}/metrics").text.splitlines():
-        if line.startswith(wanted + " "):
-            return float(line.split()[-1])
-    return 0.0
+    """bridge_backchannel_logout_total{client_id, outcome}, read from the bridge's own
+    registry (what its metrics listener serves; the public listener does not)."""
+    registry = chain.bridge_app.state.core.metrics.registry
+    labels = {"client_id": client_id, "outcome": outcome}
+    value = registry.get_sample_value("bridge_backchannel_logout_total", labels)
+    return float(value or 0.0)
 
 
 def wait_until(check: Any, timeout: float = 5.0) -> bool:
