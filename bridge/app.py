@@ -29,6 +29,7 @@ from bridge.http.routes.consents import consents_routes
 from bridge.http.routes.device import device_routes
 from bridge.http.routes.error_page import error_routes
 from bridge.http.routes.health import health_routes
+from bridge.http.routes.logout import logout_routes
 from bridge.http.routes.metadata import metadata_routes
 from bridge.http.routes.metrics import metrics_routes
 from bridge.http.routes.same_device import same_device_routes
@@ -64,6 +65,7 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
         consents_routes(core.signin.accounts, consents_page, pages, cookies),
         device_routes(core.signin.devices, DevicePages(pages, cookies)),
         same_device_routes(core.signin.flows, pages, cookies),
+        logout_routes(core.logout.end_session, pages, cookies),
         error_routes(pages),
         health_routes(
             core.backend, core.key_ring, 3 * settings.keys_refresh_interval, core.database
@@ -72,6 +74,15 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
         app.include_router(router)
     if settings.metrics_public:  # otherwise on its own listener only (metrics_app)
         app.include_router(metrics_routes(core.metrics))
+
+
+def _logout_workers(core: Core) -> list[asyncio.Task[None]]:
+    """Back-channel logout deliveries and session expiry, from queues in the store."""
+    poll = core.settings.backchannel_poll_interval
+    return [
+        asyncio.create_task(core.logout.backchannel.run(poll)),
+        asyncio.create_task(core.logout.sessions.run_expiries(poll * 10)),
+    ]
 
 
 def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
@@ -90,6 +101,7 @@ def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
         if core.registration is not None:  # registered clients, re-read from the store
             interval = settings.registration_refresh_interval
             tasks.append(asyncio.create_task(core.registration.run(SleepingTicker(), interval)))
+        tasks += _logout_workers(core)
         yield
         for task in tasks:
             task.cancel()

@@ -26,6 +26,8 @@ from bridge.consent.memory import ConsentMemory
 from bridge.durable.database import Database
 from bridge.durable.wiring import durable_records
 from bridge.errors import ConfigError
+from bridge.logout.sessions import Sessions
+from bridge.logout.wiring import LogoutServices, build_logout
 from bridge.metrics import BridgeMetrics
 from bridge.oauth import OAuthServices, build_oauth
 from bridge.provider.clients import ClientRegistry
@@ -91,6 +93,8 @@ class Core:
     discovery: dict[str, Any]
     http: httpx.AsyncClient
     owns_http: bool
+    logout: LogoutServices
+    """Bridge sessions and logout; `logout.sessions` ends a session (kiosk "Finish")."""
     database: Database | None = None
     """PostgreSQL, when durable records live there (`BRIDGE_DATABASE_URL`)."""
 
@@ -131,6 +135,7 @@ def _sign_in_steps(
     audit: AuditTrail,
     clock: Clock,
     devices: DeviceStore,
+    sessions: Sessions,
 ) -> SignInSteps:
     salt = settings.pairwise_salt.get_secret_value()
     memory = ConsentMemory(
@@ -140,6 +145,7 @@ def _sign_in_steps(
         audit=audit,
         pairwise_salt=salt,
         remember_for=settings.consent_memory_ttl,
+        on_withdrawn=sessions.client_withdrawn,
     )
     codes = CodeIssuer(
         issuer=settings.issuer,
@@ -166,6 +172,7 @@ def _sign_in_steps(
         memory=memory,
         endings=endings,
         audit=audit,
+        sessions=sessions,
     )
     clients = ClientSignIns(
         clients=config.clients,
@@ -258,6 +265,18 @@ def build_core(
         development=settings.development,
         metrics=metrics,
     )
+    logout = build_logout(
+        settings,
+        backend=backend,
+        sealer=sealer,
+        clock=clock,
+        grants=stores.grants,
+        clients=config.clients,
+        key_ring=key_ring,
+        connectors=connectors,
+        http=http,
+        metrics=metrics,
+    )
     signin = _sign_in_steps(
         settings,
         config,
@@ -267,6 +286,7 @@ def build_core(
         audit=audit,
         clock=clock,
         devices=devices,
+        sessions=logout.sessions,
     )
     oauth = build_oauth(
         settings,
@@ -277,6 +297,7 @@ def build_core(
         clock=clock,
         audit=audit,
         devices=devices,
+        on_grant_revoked=logout.sessions.grant_revoked,
     )
     registration = build_registration(
         settings,
@@ -316,5 +337,6 @@ def build_core(
         discovery=discovery,
         http=http,
         owns_http=owns_http,
+        logout=logout,
         database=durable.database,
     )

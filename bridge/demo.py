@@ -89,6 +89,9 @@ def demo_environment(ports: DemoPorts, keys_dir: Path) -> dict[str, str]:
         "GUANGDONG_API_URL": ports.url(ports.guangdong),
         "HK_ESERVICE_PUBLIC_URL": ports.url(ports.hk_eservice),
         "KIOSK_PUBLIC_URL": ports.url(ports.kiosk),
+        # where the bridge POSTs logout tokens (a container would use service names)
+        "GUANGDONG_BACKCHANNEL_LOGOUT_URI": f"{ports.url(ports.guangdong)}/oidc/backchannel-logout",
+        "HK_ESERVICE_BACKCHANNEL_LOGOUT_URI": f"{ports.url(ports.hk_eservice)}/backchannel-logout",
         "IAMSMART_KEK_PUBLIC_KEY_FILE": str(keys_dir / KEK_PUBLIC_FILE),
         "IAMSMART_KEK_PRIVATE_KEY_FILE": str(keys_dir / "iamsmart-kek.pem"),
     }

@@ -202,6 +202,8 @@ class PendingConsent(_Record):
     upstream_subject: str | None = None
     """The upstream identity (iAM Smart openID, Guangdong useridcode), kept sealed so that
     a token exchange can derive the resident's pairwise `sub` at another sector."""
+    sid: str | None = None
+    """The bridge session the release joins (set just before the ending issues it)."""
 
 
 class AuthorizationCode(_Record):
@@ -235,6 +237,9 @@ class Grant(_Record):
     upstream_subject: str | None = None
     """Who signed in upstream: the only way to the resident's pairwise `sub` at another
     sector, since a pairwise `sub` cannot be inverted (token exchange, RFC 8693)."""
+    sid: str | None = None
+    """The bridge session the grant belongs to: the `sid` of its ID tokens (OIDC
+    Back-Channel Logout §2.1); ending the session revokes the grant."""
 
 
 DeviceStatus = Literal["pending", "approved", "denied", "delivered"]

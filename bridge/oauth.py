@@ -25,7 +25,7 @@ from bridge.provider.grants.device_code import DeviceCodeGrant
 from bridge.provider.grants.refresh_token import RefreshTokenGrant
 from bridge.provider.grants.token_exchange import ExchangeContext, TokenExchangeGrant
 from bridge.provider.presented_tokens import PresentedTokenVerifier
-from bridge.provider.revocation import Revocation
+from bridge.provider.revocation import GrantRevoked, Revocation
 from bridge.provider.token import TokenEndpoint
 from bridge.provider.token_lookup import TokenLookup
 from bridge.settings import Settings
@@ -84,6 +84,7 @@ def build_oauth(
     clock: Clock,
     audit: AuditTrail,
     devices: DeviceStore,
+    on_grant_revoked: GrantRevoked | None = None,
 ) -> OAuthServices:
     lifetimes = lifetimes_of(settings)
     issuer = TokenIssuer(settings.issuer, keys, clock)
@@ -161,6 +162,7 @@ def build_oauth(
             revoked=stores.revoked,
             grants=stores.grants,
             refresh_tokens=stores.refresh_tokens,
+            on_grant_revoked=on_grant_revoked,
         ),
         access_tokens=stores.access_tokens,
         audit=audit,

@@ -108,6 +108,27 @@ class Settings(BaseSettings):
         "seconds; the consent page offers it in whole days (under a day: not offered). A "
         "request for any claim the remembered consent does not cover asks again.",
     )
+    session_ttl: int = Field(
+        8 * 3600,
+        ge=60,
+        description="How long a bridge session (what logout ends) lives after the last "
+        "sign-in in it, seconds.",
+    )
+    backchannel_timeout: float = Field(
+        5.0, gt=0, description="Seconds a client has to answer a back-channel logout POST."
+    )
+    backchannel_retry_base: float = Field(
+        10.0,
+        gt=0,
+        description="First retry of a failed back-channel logout after this many seconds, "
+        "doubling each time.",
+    )
+    backchannel_max_attempts: int = Field(
+        8, ge=1, description="Back-channel logout attempts before it is recorded as failed."
+    )
+    backchannel_poll_interval: float = Field(
+        1.0, gt=0, description="How often the delivery worker looks for due deliveries."
+    )
     account_session_ttl: int = Field(
         900,
         ge=60,

@@ -19,6 +19,8 @@ AUTH_CLIENT_SECRET_POST = "client_secret_post"
 TOKEN_TYPE_BEARER = "Bearer"
 JWT_TYPE_ACCESS_TOKEN = "at+jwt"  # RFC 9068 §2.1
 JWT_TYPE_ID_TOKEN = "JWT"  # what the bridge puts in its ID tokens' `typ`
+JWT_TYPE_LOGOUT_TOKEN = "logout+jwt"  # OIDC Back-Channel Logout 1.0 §2.4
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 SCOPE_OPENID = "openid"
 

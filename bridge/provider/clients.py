@@ -123,6 +123,19 @@ class Client(BaseModel):
         description="Algorithm of its ID tokens (OIDC Registration §2; RS256 by default, as "
         "every certified library expects unless told otherwise).",
     )
+    post_logout_redirect_uris: tuple[str, ...] = Field(
+        (),
+        description="Where RP-Initiated Logout may send the browser afterwards (exact "
+        "match, like redirect_uris).",
+    )
+    backchannel_logout_uri: str | None = Field(
+        None,
+        description="Where the bridge POSTs a logout token when a session it took part "
+        "in ends (OIDC Back-Channel Logout 1.0 §2.2).",
+    )
+    backchannel_logout_session_required: bool = Field(
+        False, description="The client needs `sid` in logout tokens (it always gets it)."
+    )
     userinfo_signed_response_alg: Algorithm | None = Field(
         None,
         description="When set, UserInfo answers with a JWT signed with this algorithm "
@@ -162,7 +175,7 @@ class Client(BaseModel):
         """May hold refresh tokens (OIDC Core §11)."""
         return SCOPE_OFFLINE_ACCESS in self.allowed_scopes
 
-    @field_validator("redirect_uris")
+    @field_validator("redirect_uris", "post_logout_redirect_uris")
     @classmethod
     def _absolute_without_fragment(cls, uris: tuple[str, ...]) -> tuple[str, ...]:
         for uri in uris:
@@ -172,6 +185,14 @@ class Client(BaseModel):
             if parts.fragment or "#" in uri:
                 raise ValueError(f"{uri!r} has a fragment (RFC 6749 §3.1.2)")
         return uris
+
+    @field_validator("backchannel_logout_uri")
+    @classmethod
+    def _backchannel_absolute(cls, uri: str | None) -> str | None:
+        # §2.2: absolute, no fragment; a query is allowed
+        if uri is not None and _absolute_without_fragment_one(uri) is None:
+            raise ValueError(f"{uri!r} is not an absolute http(s) URI without a fragment")
+        return uri
 
     @property
     def signing_algorithms(self) -> tuple[Algorithm, ...]:
@@ -189,6 +210,13 @@ class Client(BaseModel):
             for uri in self.redirect_uris
             if uri.startswith("http://") and (urlsplit(uri).hostname or "") not in _LOOPBACK
         ]
+
+
+def _absolute_without_fragment_one(uri: str) -> str | None:
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc or "#" in uri:
+        return None
+    return uri
 
 
 class ClientRegistry:

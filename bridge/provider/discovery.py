@@ -72,6 +72,10 @@ def openid_configuration(
         "introspection_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint": endpoint(issuer, "/revoke"),
         "revocation_endpoint_auth_methods_supported": auth_methods,
+        # RP-Initiated Logout 1.0 §2.1; Back-Channel Logout 1.0 §2.1 (`sid` always sent)
+        "end_session_endpoint": endpoint(issuer, "/logout"),
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }
     if device_authorization:  # RFC 8628 §4
         document["device_authorization_endpoint"] = endpoint(issuer, "/device_authorization")

@@ -14,9 +14,10 @@ from collections.abc import Mapping
 import structlog
 
 from bridge.audit import AuditTrail
-from bridge.browser import Browser, Redirect, refused, require_csrf, require_same_browser
+from bridge.browser import Allowed, Browser, Redirect, refused, require_csrf, require_same_browser
 from bridge.consent.memory import ConsentMemory
 from bridge.errors import AccessDeniedError
+from bridge.logout.sessions import Sessions
 from bridge.model import PendingConsent
 from bridge.provider.clients import Client, ClientRegistry
 from bridge.signin.client import require_client
@@ -45,12 +46,23 @@ class ConsentStep:
         memory: ConsentMemory,
         endings: Endings,
         audit: AuditTrail,
+        sessions: Sessions | None = None,
     ) -> None:
         self._clients = clients
         self._interactions = interactions
         self._memory = memory
         self._endings = endings
         self._audit = audit
+        self._sessions = sessions
+
+    async def _allow(self, pending: PendingConsent, resident: str | None) -> Allowed:
+        """The ending issues the release inside the browser's bridge session."""
+        if self._sessions is None:
+            return await self._endings.allow(pending)
+        pending = await self._sessions.opened(pending, resident)
+        allowed = await self._endings.allow(pending)
+        await self._sessions.joined(pending, allowed.grant_id)
+        return allowed
 
     def _resident(self, pending: PendingConsent) -> str | None:
         if not pending.upstream_idp or not pending.upstream_subject:
@@ -78,7 +90,7 @@ class ConsentStep:
             remembered_until=earlier.expires_at,
             reused=True,
         )
-        allowed = await self._endings.allow(pending)
+        allowed = await self._allow(pending, resident)
         await self._memory.add_grant(resident, client_id, allowed.grant_id)
         log.info("signin.consent_remembered", client_id=client_id, subject=pending.subject)
         return allowed.redirect
@@ -116,7 +128,7 @@ class ConsentStep:
             raise await self._endings.refuse(
                 pending.ending, AccessDeniedError("The resident denied consent")
             )
-        issued = await self._endings.allow(pending)
+        issued = await self._allow(pending, resident)
         if remembered_until is not None and resident is not None:
             await self._memory.remember(
                 resident,
