@@ -67,7 +67,9 @@ class OAuthError(Exception):
     ) -> None:
         text = self.default_description if description is None else description
         if not set(text) <= _DESCRIPTION_CHARS:
-            raise ValueError(f"error_description has characters RFC 6749 forbids: {text!r}")
+            # A description that carries a client's input unquoted must not turn its
+            # error into a 500 (or echo raw bytes): the class of bug, closed here.
+            text = quoted(text, limit=len(text))
         super().__init__(text or self.error)
         self.description = text
         self.detail = detail

@@ -46,10 +46,11 @@ class Settings(BaseSettings):
     redis_socket_timeout: float = Field(2.0, gt=0, description="Seconds to wait for a reply.")
     redis_retries: int = Field(
         10,
-        ge=0,
+        ge=1,
         description="Times a command is re-sent after a connection error, with backoff from "
         "50 ms doubling to BRIDGE_REDIS_RETRY_BACKOFF_CAP: the default rides out a Sentinel "
-        "failover of about 7 s; longer outages answer 503.",
+        "failover of about 7 s; longer outages answer 503. At least 1: a pooled connection "
+        "that died with a Redis restart is re-sent once on a fresh one, not answered 503.",
     )
     redis_retry_backoff_cap: float = Field(
         1.0, gt=0, description="Longest wait between two retries, seconds."

@@ -15,7 +15,6 @@ A failure is `invalid_client` (401); with Basic it carries `WWW-Authenticate`.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -54,7 +53,7 @@ def secret_digest(secret: str) -> str:
 def _parse_basic(header: str) -> tuple[str, str]:
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, non-ASCII text, UnicodeDecodeError: all ValueErrors
         raise InvalidClientError(
             "Malformed Basic credentials", www_authenticate=BASIC_CHALLENGE
         ) from None
