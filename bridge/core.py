@@ -18,6 +18,7 @@ import httpx
 
 from bridge.audit import AuditTrail
 from bridge.audit.factory import default_trail
+from bridge.browser import BrowserIds
 from bridge.claims.directions import Directions
 from bridge.clock import Clock, SystemClock
 from bridge.configuration import Configuration, load_configuration
@@ -141,7 +142,11 @@ def _sign_in_steps(
     )
     endings = Endings({CodeRedirect.kind: CodeRedirect(codes)})
     flows = UpstreamFlows(
-        connectors=connectors, flows=stores.flows, clock=clock, flow_ttl=settings.flow_ttl
+        connectors=connectors,
+        flows=stores.flows,
+        clock=clock,
+        flow_ttl=settings.flow_ttl,
+        browser_ids=BrowserIds(settings.store_key.get_secret_value()),
     )
     consent = ConsentStep(
         clients=config.clients,

@@ -34,14 +34,19 @@ class Form(dict[str, str]):
         return tuple(self._repeated.get(name, ()))
 
 
-def parse_form(body: bytes, *, repeatable: Collection[str] = ()) -> Form:
+def form_items(body: bytes) -> list[tuple[str, str]]:
+    """Every (name, value) of a form body, repeated ones included, in order."""
     try:
         text = body.decode("utf-8")
-        pairs = parse_qsl(
+        return parse_qsl(
             text, keep_blank_values=True, strict_parsing=False, max_num_fields=MAX_FORM_FIELDS
         )
     except (UnicodeDecodeError, ValueError):
         raise InvalidRequestError("The request body is not a valid form") from None
+
+
+def parse_form(body: bytes, *, repeatable: Collection[str] = ()) -> Form:
+    pairs = form_items(body)
     form = Form()
     for name, value in pairs:
         if name in form and name not in repeatable:
@@ -74,3 +79,10 @@ async def read_capped(chunks: AsyncIterator[bytes]) -> bytes:
 async def read_form(request: Request, *, repeatable: Collection[str] = ()) -> Form:
     check_form_headers(request.headers.get("content-type"), request.headers.get("content-length"))
     return parse_form(await read_capped(request.stream()), repeatable=repeatable)
+
+
+async def read_form_items(request: Request) -> list[tuple[str, str]]:
+    """A form's parameters with repetitions kept, for a parser that refuses them itself
+    (the authorization request, RFC 6749 §3.1)."""
+    check_form_headers(request.headers.get("content-type"), request.headers.get("content-length"))
+    return form_items(await read_capped(request.stream()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 
-from bridge.browser import Browser, Redirect, bind, refused, require_same_browser
+from bridge.browser import Browser, BrowserIds, Redirect, refused, require_same_browser
 from bridge.clock import Clock
 from bridge.model import Purpose, UpstreamAuthRequest, UpstreamFlow
 from bridge.store.records import FlowStates
@@ -40,7 +40,9 @@ class UpstreamFlows:
         flows: FlowStates,
         clock: Clock,
         flow_ttl: int,
+        browser_ids: BrowserIds,
     ) -> None:
+        self.browser_ids = browser_ids
         self._connectors = connectors
         self._flows = flows
         self._clock = clock
@@ -68,7 +70,7 @@ class UpstreamFlows:
         max_age: int | None = None,
     ) -> Redirect:
         connector = self.connector(upstream)
-        bound = bind(browser)
+        bound = self.browser_ids.bind(browser)
         flow = UpstreamFlow(
             state=secrets.token_urlsafe(STATE_BYTES),
             upstream=upstream,

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bridge.browser import Browser, Redirect
+from bridge.browser import Browser, BrowserIds, Redirect
 from bridge.claims.directions import Directions
 from bridge.claims.rules import load_rule_directory
 from bridge.clock import ManualClock
@@ -96,7 +96,11 @@ def sign_ins(connector: SessionConnector, consent: Asked) -> ClientSignIns:
     return ClientSignIns(
         clients=ClientRegistry({client.client_id: client}),
         flows=UpstreamFlows(
-            connectors={connector.name: connector}, flows=stores.flows, clock=clock, flow_ttl=600
+            connectors={connector.name: connector},
+            flows=stores.flows,
+            clock=clock,
+            flow_ttl=600,
+            browser_ids=BrowserIds("test-browser-id-secret"),
         ),
         upstream_types={connector.name: "iamsmart"},
         directions=Directions(load_rule_directory(REPO / "config/claims")),
