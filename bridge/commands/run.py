@@ -50,6 +50,7 @@ def serve(
 ) -> None:
     """Run the bridge alone, configured from BRIDGE_* variables and config/ (production)."""
     from bridge.asgi import app_from_environment
+    from bridge.http.limits import UVICORN_OPTIONS
 
     try:
         app_from_environment()  # fail fast, with every configuration problem, before forking
@@ -65,4 +66,5 @@ def serve(
         access_log=False,
         proxy_headers=True,
         log_config=None,
+        **UVICORN_OPTIONS,  # request size and time limits, no `server:` header
     )

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from bridge.errors import InvalidRequestError, quoted
+from bridge.errors import InvalidRequestError, RequestTooLargeError, quoted
 
 MAX_FORM_BYTES = 16 * 1024
 MAX_FORM_FIELDS = 50
@@ -64,7 +64,7 @@ def check_form_headers(content_type: str | None, content_length: str | None) -> 
     if content_length is not None and (
         not content_length.isdigit() or int(content_length) > MAX_FORM_BYTES
     ):
-        raise InvalidRequestError("The request body is too large")
+        raise RequestTooLargeError()
 
 
 async def read_capped(chunks: AsyncIterator[bytes]) -> bytes:
@@ -72,7 +72,7 @@ async def read_capped(chunks: AsyncIterator[bytes]) -> bytes:
     async for chunk in chunks:
         body += chunk
         if len(body) > MAX_FORM_BYTES:
-            raise InvalidRequestError("The request body is too large")
+            raise RequestTooLargeError()
     return bytes(body)
 
 
