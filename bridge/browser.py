@@ -35,6 +35,8 @@ MAX_USER_AGENT = 512
 class Browser:
     browser_id: str | None
     user_agent: str | None = None
+    address: str | None = None
+    """The network address it comes from (rate limits per address)."""
 
     @property
     def short_user_agent(self) -> str | None:

@@ -47,6 +47,7 @@ from bridge.store.memory import MemoryBackend
 from bridge.store.records import Stores
 from bridge.store.redis import RedisBackend
 from bridge.store.sealing import Sealer
+from bridge.throttle import Throttle
 from bridge.upstream.base import Connector
 from bridge.upstream.registry import build_connectors
 
@@ -122,6 +123,7 @@ def _sign_in_steps(
     directions: Directions,
     audit: AuditTrail,
     clock: Clock,
+    throttle: Throttle,
 ) -> SignInSteps:
     salt = settings.pairwise_salt.get_secret_value()
     memory = ConsentMemory(
@@ -147,6 +149,7 @@ def _sign_in_steps(
         clock=clock,
         flow_ttl=settings.flow_ttl,
         browser_ids=BrowserIds(settings.store_key.get_secret_value()),
+        throttle=throttle,
     )
     consent = ConsentStep(
         clients=config.clients,
@@ -205,6 +208,11 @@ def build_core(
     directions = Directions(config.rules)
     audit = audit or default_trail(backend, clock, config.clients, log=durable.audit_log)
     metrics = BridgeMetrics()
+    throttle = Throttle(
+        backend,
+        settings.rate_limits(),
+        on_limited=lambda name: metrics.rate_limited.labels(limit=name).inc(),
+    )
     key_ring = KeyRing(
         loaded_keys,
         clock=clock,
@@ -220,9 +228,17 @@ def build_core(
         directions=directions,
         audit=audit,
         clock=clock,
+        throttle=throttle,
     )
     oauth = build_oauth(
-        settings, config, stores=stores, keys=key_ring.current, http=http, clock=clock, audit=audit
+        settings,
+        config,
+        stores=stores,
+        keys=key_ring.current,
+        http=http,
+        clock=clock,
+        audit=audit,
+        throttle=throttle,
     )
     registration = build_registration(
         settings,

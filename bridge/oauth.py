@@ -28,6 +28,7 @@ from bridge.provider.token_lookup import TokenLookup
 from bridge.settings import Settings
 from bridge.signing.keyset import KeySet
 from bridge.store.records import AccessTokenStatus, Stores
+from bridge.throttle import Throttle
 from bridge.tokens.issuer import TokenIssuer
 from bridge.tokens.presented import PresentedTokenVerifier
 from bridge.tokens.verifier import AccessTokenVerifier
@@ -78,6 +79,7 @@ def build_oauth(
     http: httpx.AsyncClient,
     clock: Clock,
     audit: AuditTrail,
+    throttle: Throttle,
 ) -> OAuthServices:
     lifetimes = lifetimes_of(settings)
     issuer = TokenIssuer(settings.issuer, keys, clock)
@@ -117,7 +119,8 @@ def build_oauth(
                 refresh_tokens=stores.refresh_tokens, grants=stores.grants, minter=minter
             ),
             exchange,
-        ]
+        ],
+        throttle=throttle,
     )
     client_auth = ClientAuthenticator(
         config.clients,
@@ -128,6 +131,7 @@ def build_oauth(
         jwks_ttl=settings.remote_jwks_ttl,
         max_lifetime=settings.client_assertion_max_lifetime,
         leeway=settings.jwt_clock_skew,
+        throttle=throttle,
     )
     lookup = TokenLookup(
         verifier=verifier,

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bridge.signing.keys import Algorithm
 from bridge.store.redis_client import RedisOptions, parse_redis_url
+from bridge.throttle import CLIENT_AUTH, REDEMPTION, SIGN_IN, Limit
 
 DEV_MARKER = "dev-only-"
 
@@ -204,6 +205,22 @@ class Settings(BaseSettings):
         "long a client registered at another instance may stay unknown here.",
     )
     upstream_timeout: float = Field(10.0, gt=0, description="Back-channel call timeout, s.")
+    # Rate limits (bridge.throttle; README "Limits and rate limits"). 0 turns one off.
+    rate_limit_client_auth_failures: int = Field(
+        20, ge=0, description="Failed client authentications per client per window."
+    )
+    rate_limit_client_auth_window: int = Field(300, ge=1, description="Seconds.")
+    rate_limit_redemption_failures: int = Field(
+        30, ge=0, description="Failed code or refresh-token redemptions per client per window."
+    )
+    rate_limit_redemption_window: int = Field(300, ge=1, description="Seconds.")
+    rate_limit_sign_ins: int = Field(
+        300,
+        ge=0,
+        description="Sign-ins started (each stores a flow) per network address per window; "
+        "generous, as many residents may share one address behind a NAT.",
+    )
+    rate_limit_sign_in_window: int = Field(60, ge=1, description="Seconds.")
     log_level: str = Field("INFO", description="Log level.")
     log_format: Literal["json", "console"] = Field("json", description="Log line format.")
 
@@ -213,6 +230,17 @@ class Settings(BaseSettings):
         if value is not None:
             parse_redis_url(value)  # ValueError says what is wrong
         return value
+
+    def rate_limits(self) -> dict[str, Limit]:
+        return {
+            CLIENT_AUTH: Limit(
+                self.rate_limit_client_auth_failures, self.rate_limit_client_auth_window
+            ),
+            REDEMPTION: Limit(
+                self.rate_limit_redemption_failures, self.rate_limit_redemption_window
+            ),
+            SIGN_IN: Limit(self.rate_limit_sign_ins, self.rate_limit_sign_in_window),
+        }
 
     def redis_options(self) -> RedisOptions:
         return RedisOptions(

@@ -35,6 +35,7 @@ def browser_of(request: Request, cookies: CookiePolicy) -> Browser:
     return Browser(
         browser_id=request.cookies.get(cookies.name),
         user_agent=request.headers.get("user-agent"),
+        address=request.client.host if request.client else None,
     )
 
 

@@ -15,6 +15,7 @@ from bridge.browser import Browser, BrowserIds, Redirect, refused, require_same_
 from bridge.clock import Clock
 from bridge.model import Purpose, UpstreamAuthRequest, UpstreamFlow
 from bridge.store.records import FlowStates
+from bridge.throttle import SIGN_IN, Throttle
 from bridge.upstream.base import Connector
 
 STATE_BYTES = 24
@@ -41,8 +42,10 @@ class UpstreamFlows:
         clock: Clock,
         flow_ttl: int,
         browser_ids: BrowserIds,
+        throttle: Throttle,
     ) -> None:
         self.browser_ids = browser_ids
+        self._throttle = throttle
         self._connectors = connectors
         self._flows = flows
         self._clock = clock
@@ -70,6 +73,8 @@ class UpstreamFlows:
         max_age: int | None = None,
     ) -> Redirect:
         connector = self.connector(upstream)
+        # Each sign-in stores a flow for its whole lifetime: per address, only so many.
+        await self._throttle.attempt(SIGN_IN, browser.address)
         bound = self.browser_ids.bind(browser)
         flow = UpstreamFlow(
             state=secrets.token_urlsafe(STATE_BYTES),

@@ -28,6 +28,7 @@ from bridge.signin.upstream_flows import UpstreamFlows
 from bridge.store.memory import MemoryBackend
 from bridge.store.records import Stores
 from bridge.store.sealing import Sealer
+from bridge.throttle import SIGN_IN, Limit, Throttle
 from tests.support.rp import RelyingParty
 
 REPO = Path(__file__).resolve().parents[2]
@@ -101,6 +102,7 @@ def sign_ins(connector: SessionConnector, consent: Asked) -> ClientSignIns:
             clock=clock,
             flow_ttl=600,
             browser_ids=BrowserIds("test-browser-id-secret"),
+            throttle=Throttle(MemoryBackend(clock), {SIGN_IN: Limit(0, 60)}),
         ),
         upstream_types={connector.name: "iamsmart"},
         directions=Directions(load_rule_directory(REPO / "config/claims")),
