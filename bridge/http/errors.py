@@ -74,8 +74,10 @@ def _error_response(request: Request, error: OAuthError, pages: Pages, issuer: s
     locale = normalize(params.get("lang", "")) or negotiate(
         params.get("ui_locales", "").split()[:10], request.headers.get("accept-language")
     )
-    # 429 and 5xx tell the browser (and a proxy) something; other refusals are all 400.
-    status = error.status_code if error.status_code >= 500 or error.status_code == 429 else 400
+    # 413, 429 and 5xx tell the browser (and a proxy) something; other refusals are 400.
+    status = (
+        error.status_code if error.status_code >= 500 or error.status_code in (413, 429) else 400
+    )
     message_key = error.message_key or ("error_server" if status >= 500 else "error_generic")
     request_id = getattr(request.state, "request_id", None)
     return pages.render(

@@ -91,3 +91,10 @@ def test_bidi_and_control_characters_from_iamsmart_are_not_released(chain: Chain
         chain.iamsmart_state.personas["wong-wing-fung"] = persona
         resident.close()
     assert info["name"] == "\u9ec3\u8a60  \u5cef"
+
+
+def test_a_posted_request_over_the_form_cap_gets_a_413_page(chain: Chain) -> None:
+    response = post(chain, {"client_id": "test-portal", "state": "s" * 20_000})
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "location" not in response.headers
