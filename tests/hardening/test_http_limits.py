@@ -90,20 +90,26 @@ def test_headers_within_the_limits_are_served(served: Served) -> None:
 
 
 def test_a_body_over_64_kib_is_413_by_length_or_by_what_arrives(served: Served) -> None:
-    assert status_of(exchange(served, request("/token", body=b"a=" + b"x" * 70000))) == 413
+    # Heads only, or no more than is read: a server closing with unread data resets the
+    # connection, and its answer can be lost on the way.
+    head = b"POST /token HTTP/1.1\r\nHost: bridge.test\r\nContent-Length: 70000\r\n\r\n"
+    assert status_of(exchange(served, head)) == 413
     chunked = (
         b"POST /token HTTP/1.1\r\nHost: bridge.test\r\nTransfer-Encoding: chunked\r\n"
         b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
         + b"".join(b"%x\r\n%s\r\n" % (8192, b"y" * 8192) for _ in range(9))
-        + b"0\r\n\r\n"
-    )
+    )  # 72 KiB arrive, no last chunk: refused on what arrived
     assert status_of(exchange(served, chunked)) == 413
 
 
 def test_a_form_body_over_the_form_cap_is_refused_by_the_endpoint(served: Served) -> None:
-    response = httpx.post(f"{served.bridge}/token", data={"a": "x" * 40000})
-    assert response.status_code == 413
-    assert response.json()["error"] == "invalid_request"
+    head = (
+        b"POST /token HTTP/1.1\r\nHost: bridge.test\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 40000\r\n\r\n"
+    )
+    response = exchange(served, head)
+    assert status_of(response) == 413
+    assert b'"error":"invalid_request"' in response
 
 
 def test_headers_or_a_body_that_never_finish_are_cut_off_after_10_s(served: Served) -> None:
