@@ -63,7 +63,9 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
         metadata_routes(core.discovery, core.key_ring, core.metrics),
         signin_routes(core.signin, consent_pages, pages, cookies),
         consents_routes(core.signin.accounts, consents_page, pages, cookies),
-        device_routes(core.signin.devices, DevicePages(pages, cookies)),
+        device_routes(
+            core.signin.devices, DevicePages(pages, cookies, core.signin.flows.browser_ids)
+        ),
         same_device_routes(core.signin.flows, pages, cookies),
         logout_routes(core.logout.end_session, pages, cookies),
         error_routes(pages),

@@ -1,6 +1,10 @@
 """ASGI entry point for `bridge serve` and any ASGI server:
 
 uvicorn --factory bridge.asgi:app_from_environment
+
+`bridge serve` also sets the request limits and drops the `server:` header; run by hand,
+uvicorn needs `--http bridge.http.limits:GuardedHttpToolsProtocol --no-server-header`
+for the same (README, "Limits and rate limits").
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import httpx
 
 from bridge.audit import AuditTrail
 from bridge.audit.factory import default_trail
+from bridge.browser import BrowserIds
 from bridge.claims.directions import Directions
 from bridge.clock import Clock, SystemClock
 from bridge.configuration import Configuration, load_configuration
@@ -53,6 +54,7 @@ from bridge.store.memory import MemoryBackend
 from bridge.store.records import Stores
 from bridge.store.redis import RedisBackend
 from bridge.store.sealing import Sealer
+from bridge.throttle import Throttle
 from bridge.upstream.base import Connector
 from bridge.upstream.registry import build_connectors
 
@@ -136,6 +138,7 @@ def _sign_in_steps(
     clock: Clock,
     devices: DeviceStore,
     sessions: Sessions,
+    throttle: Throttle,
 ) -> SignInSteps:
     salt = settings.pairwise_salt.get_secret_value()
     memory = ConsentMemory(
@@ -164,7 +167,12 @@ def _sign_in_steps(
     )
     endings = Endings({CodeRedirect.kind: CodeRedirect(codes), DeviceApproval.kind: approval})
     flows = UpstreamFlows(
-        connectors=connectors, flows=stores.flows, clock=clock, flow_ttl=settings.flow_ttl
+        connectors=connectors,
+        flows=stores.flows,
+        clock=clock,
+        flow_ttl=settings.flow_ttl,
+        browser_ids=BrowserIds(settings.store_key.get_secret_value()),
+        throttle=throttle,
     )
     consent = ConsentStep(
         clients=config.clients,
@@ -258,6 +266,11 @@ def build_core(
         backend, clock, partial(_purpose_of, config.clients), log=durable.audit_log
     )
     metrics = BridgeMetrics()
+    throttle = Throttle(
+        backend,
+        settings.rate_limits(),
+        on_limited=lambda name: metrics.rate_limited.labels(limit=name).inc(),
+    )
     key_ring = KeyRing(
         loaded_keys,
         clock=clock,
@@ -287,6 +300,7 @@ def build_core(
         clock=clock,
         devices=devices,
         sessions=logout.sessions,
+        throttle=throttle,
     )
     oauth = build_oauth(
         settings,
@@ -298,6 +312,7 @@ def build_core(
         audit=audit,
         devices=devices,
         on_grant_revoked=logout.sessions.grant_revoked,
+        throttle=throttle,
     )
     registration = build_registration(
         settings,

@@ -21,6 +21,7 @@
     │   ├── RequestUriNotSupportedError OIDC Core §3.1.2.6
     │   ├── InvalidClientMetadataError, InvalidRegisteredRedirectUriError,
     │   │   InvalidSoftwareStatementError, UnapprovedSoftwareStatementError  RFC 7591 §3.2.2
+    │   ├── RequestTooLargeError        invalid_request with status 413
     │   └── InvalidRedirectUriError     never redirected: rendered as a page (RFC 6749 §4.1.2.1)
     └── BridgeError                     our own failures; never shown verbatim to anyone
         ├── ConfigError                 every configuration problem found, at once
@@ -67,7 +68,9 @@ class OAuthError(Exception):
     ) -> None:
         text = self.default_description if description is None else description
         if not set(text) <= _DESCRIPTION_CHARS:
-            raise ValueError(f"error_description has characters RFC 6749 forbids: {text!r}")
+            # A description that carries a client's input unquoted must not turn its
+            # error into a 500 (or echo raw bytes): the class of bug, closed here.
+            text = quoted(text, limit=len(text))
         super().__init__(text or self.error)
         self.description = text
         self.detail = detail
@@ -224,6 +227,14 @@ class UnapprovedSoftwareStatementError(OAuthError):
     """RFC 7591 §3.2.2: the software statement is not signed by a registrar we trust."""
 
     error = "unapproved_software_statement"
+
+
+class RequestTooLargeError(InvalidRequestError):
+    """A body over what the endpoint reads (RFC 9110 §15.5.14, 413): still
+    `invalid_request` in the body, as RFC 6749 §5.2 has no code of its own for it."""
+
+    status_code = 413
+    default_description = "The request body is too large"
 
 
 class InvalidRedirectUriError(InvalidRequestError):

@@ -27,7 +27,11 @@ def _renderer(
     fmt: Literal["json", "console"], *, as_bytes: bool = False
 ) -> structlog.types.Processor:
     if fmt == "console":
-        return structlog.dev.ConsoleRenderer(colors=False)
+        # Plain tracebacks: the default (rich) one prints every frame's locals, which
+        # hold forms, secrets and tokens.
+        return structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     if as_bytes:
         return structlog.processors.JSONRenderer(serializer=orjson.dumps)
     return structlog.processors.JSONRenderer(serializer=lambda o, **_: orjson.dumps(o).decode())
@@ -89,6 +93,14 @@ def configure_logging(level: str = "INFO", fmt: Literal["json", "console"] = "js
     root.handlers[:] = [handler]
     root.setLevel(numeric)
     redact_outgoing_query_strings()
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # uvicorn's access lines carry query strings (codes, states, a token sent to
+    # /userinfo in the query); the bridge logs each request itself, once, without them
+    # (`http.request`, bridge.http.middleware). uvicorn decides per connection whether
+    # to log access by `hasHandlers()`, so the logger must have none, even via the root.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = []
+    access.propagate = False
+    access.disabled = True

@@ -56,6 +56,12 @@ class BridgeMetrics:
             "Failed reads of the shared key set (this instance kept its previous one).",
             registry=self.registry,
         )
+        self.rate_limited = Counter(
+            "bridge_rate_limited",
+            "Requests refused by a rate limit (429), by limit: client_auth, redemption, sign_in.",
+            ["limit"],
+            registry=self.registry,
+        )
         self._key_age = Gauge(
             "bridge_signing_key_age_seconds",
             "How long the active signing key has been signing.",

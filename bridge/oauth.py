@@ -32,6 +32,7 @@ from bridge.settings import Settings
 from bridge.signing.keyset import KeySet
 from bridge.store.devices import DeviceStore
 from bridge.store.records import AccessTokenStatus, Stores
+from bridge.throttle import Throttle
 from bridge.tokens.issuer import TokenIssuer
 from bridge.tokens.verifier import AccessTokenVerifier
 from bridge.upstream.guangdong.platform_tokens import PlatformTokens
@@ -85,6 +86,7 @@ def build_oauth(
     audit: AuditTrail,
     devices: DeviceStore,
     on_grant_revoked: GrantRevoked | None = None,
+    throttle: Throttle,
 ) -> OAuthServices:
     lifetimes = lifetimes_of(settings)
     issuer = TokenIssuer(settings.issuer, keys, clock)
@@ -133,7 +135,8 @@ def build_oauth(
             DeviceCodeGrant(
                 devices=devices, grants=stores.grants, minter=kiosk_minter, clock=clock
             ),
-        ]
+        ],
+        throttle=throttle,
     )
     client_auth = ClientAuthenticator(
         config.clients,
@@ -144,6 +147,7 @@ def build_oauth(
         jwks_ttl=settings.remote_jwks_ttl,
         max_lifetime=settings.client_assertion_max_lifetime,
         leeway=settings.jwt_clock_skew,
+        throttle=throttle,
     )
     lookup = TokenLookup(
         verifier=verifier,

@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bridge.errors import ConfigError
+from bridge.settings_groups import KioskSettings, RateLimitSettings
 from bridge.store.redis_client import RedisOptions, parse_redis_url
 from bridge.wire import SigningAlgorithm as Algorithm
 
@@ -23,7 +24,7 @@ DEV_MARKER = "dev-only-"
 DEFAULT_AUDIT_RETENTION_DAYS = 3 * 365 + 1
 
 
-class Settings(BaseSettings):
+class Settings(KioskSettings, RateLimitSettings, BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BRIDGE_", env_nested_delimiter="__", extra="ignore", env_ignore_empty=True
     )
@@ -49,10 +50,11 @@ class Settings(BaseSettings):
     redis_socket_timeout: float = Field(2.0, gt=0, description="Seconds to wait for a reply.")
     redis_retries: int = Field(
         10,
-        ge=0,
+        ge=1,
         description="Times a command is re-sent after a connection error, with backoff from "
         "50 ms doubling to BRIDGE_REDIS_RETRY_BACKOFF_CAP: the default rides out a Sentinel "
-        "failover of about 7 s; longer outages answer 503.",
+        "failover of about 7 s; longer outages answer 503. At least 1: a pooled connection "
+        "that died with a Redis restart is re-sent once on a fresh one, not answered 503.",
     )
     redis_retry_backoff_cap: float = Field(
         1.0, gt=0, description="Longest wait between two retries, seconds."
@@ -137,29 +139,6 @@ class Settings(BaseSettings):
     )
     access_token_ttl: int = Field(600, ge=30, description="Access token lifetime, seconds.")
     id_token_ttl: int = Field(600, ge=30, description="ID token lifetime, seconds.")
-    # --- kiosks (RFC 8628 device authorization grant) ---
-    device_code_ttl: int = Field(
-        600, ge=60, le=600, description="How long a kiosk's device and user codes live."
-    )
-    device_poll_interval: int = Field(
-        5, ge=1, le=60, description="Seconds a kiosk must wait between polls of /token."
-    )
-    kiosk_token_ttl: int = Field(
-        300,
-        ge=30,
-        le=900,
-        description="Lifetime of a kiosk's access and ID tokens: a kiosk is shared, so "
-        "its tokens are short and it never gets a refresh token.",
-    )
-    device_guesses_per_browser: int = Field(
-        10, ge=1, description="User codes one browser may try in a guess window."
-    )
-    device_guesses_per_address: int = Field(
-        30, ge=1, description="User codes one network address may try in a guess window."
-    )
-    device_guess_window: int = Field(
-        600, ge=60, description="The fixed window of the user-code guess counters, seconds."
-    )
     jwks_max_age: int = Field(
         300,
         ge=0,

@@ -22,7 +22,16 @@ pytest_plugins = ["tests.flows.exchange_support"]
 
 # The fast core (`pytest -m "not slow"`) runs in one process on the memory store. What
 # starts servers (uvicorn chains, a browser, Redis topologies, PostgreSQL, Node) is slow.
-_SLOW_DIRECTORIES = ("flows", "browser", "ha", "rp_conformance", "mock_idps", "upstream")
+_SLOW_DIRECTORIES = (
+    "flows",
+    "browser",
+    "ha",
+    "rp_conformance",
+    "mock_idps",
+    "upstream",
+    "hardening",
+    "fuzz",
+)
 _SLOW_MODULES = (
     "signing/test_cli.py",  # the CLI as a subprocess
     "signing/test_lifecycle.py",  # hundreds of rotations with real keys

@@ -17,6 +17,7 @@ from bridge.claims.conditions import Condition, holds
 from bridge.claims.conditions import paths as condition_paths
 from bridge.claims.overrides import effective_rules
 from bridge.claims.rules import ClaimRule, CodeTable, MappingRules
+from bridge.claims.text import cleaned
 from bridge.claims.transforms import TRANSFORMS, Transform, TransformError, code_table
 from bridge.claims.transforms import release_as_is as _as_is
 from bridge.model import UpstreamIdentity
@@ -43,8 +44,8 @@ class _Compiled:
         if self.condition is not None and not holds(self.condition, attributes, _lookup):
             return None
         for path in self.paths:
-            value = _lookup(attributes, path)
-            if value is None:
+            value = cleaned(_lookup(attributes, path))
+            if value is None or (isinstance(value, str) and not value.strip()):
                 continue
             # The first present source decides: falling back after a failed transform
             # would silently release a different attribute than the one the rule prefers.

@@ -67,6 +67,7 @@ def serve(
 ) -> None:
     """Run the bridge alone, configured from BRIDGE_* variables and config/ (production)."""
     from bridge.asgi import app_from_environment
+    from bridge.http.limits import UVICORN_OPTIONS
 
     if metrics_port is not None and workers != 1:
         # Each worker process counts on its own; one port cannot show them all.
@@ -82,6 +83,7 @@ def serve(
         "access_log": False,
         "proxy_headers": True,
         "log_config": None,
+        **UVICORN_OPTIONS,  # request size and time limits, no `server:` header
     }
     if metrics_port is None:
         uvicorn.run("bridge.asgi:app_from_environment", factory=True, workers=workers, **options)

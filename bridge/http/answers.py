@@ -15,6 +15,9 @@ from bridge.signin.client import ChooseUpstream
 from bridge.wire import NO_STORE_HEADERS
 
 BROWSER_COOKIE = "bridge_browser"
+SECURE_BROWSER_COOKIE = "__Host-bridge_browser"
+"""Over https: a `__Host-` cookie is Secure, host-only and Path=/ by the browser's own
+rule, so a sibling subdomain or a plain-http response cannot set or shadow it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,19 +26,25 @@ class CookiePolicy:
     """Long enough for a sign-in: the flow, then consent or the account session."""
     secure: bool
 
+    @property
+    def name(self) -> str:
+        return SECURE_BROWSER_COOKIE if self.secure else BROWSER_COOKIE
 
-def browser_of(request: Request) -> Browser:
+
+def browser_of(request: Request, cookies: CookiePolicy) -> Browser:
     return Browser(
-        browser_id=request.cookies.get(BROWSER_COOKIE),
+        browser_id=request.cookies.get(cookies.name),
         user_agent=request.headers.get("user-agent"),
+        address=request.client.host if request.client else None,
     )
 
 
 def set_browser_cookie(response: Response, browser_id: str, cookies: CookiePolicy) -> None:
     response.set_cookie(
-        BROWSER_COOKIE,
+        cookies.name,
         browser_id,
         max_age=cookies.max_age,
+        path="/",
         httponly=True,
         secure=cookies.secure,
         samesite="lax",

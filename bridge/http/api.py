@@ -189,6 +189,8 @@ class ApiEndpoints:
             extra: list[tuple[bytes, bytes]] = []
             if error.www_authenticate:
                 extra.append((b"www-authenticate", error.www_authenticate.encode("latin-1")))
+            if error.retry_after is not None:
+                extra.append((b"retry-after", str(error.retry_after).encode()))
             await _respond(send, error.status_code, error.body(), extra)
             return
         await _respond(send, status, body)

@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bridge import i18n
-from bridge.browser import Redirect, bind
-from bridge.http.answers import BROWSER_COOKIE, CookiePolicy, answer, browser_of
+from bridge.browser import Browser, BrowserIds, Redirect
+from bridge.http.answers import CookiePolicy, answer, browser_of, set_browser_cookie
 from bridge.http.pages import Pages
 from bridge.signin.client import ChooseUpstream
 from bridge.signin.device import Declined, KioskQuestion
@@ -27,28 +27,27 @@ def address_of(request: Request) -> str | None:
 
 
 class DevicePages:
-    def __init__(self, pages: Pages, cookies: CookiePolicy) -> None:
+    def __init__(self, pages: Pages, cookies: CookiePolicy, browser_ids: BrowserIds) -> None:
         self._pages = pages
         self._cookies = cookies
+        self._browser_ids = browser_ids
 
     def entry(self, request: Request) -> Response:
         """The form to type a code; it gives the browser its id, so that its guesses
         are counted together (a browser that drops it is still counted by address)."""
         locale = device_locale(request)
         response = self._pages.render("device_entry.html", locale=locale, request=request)
-        self._set_browser(response, bind(browser_of(request)).new_id)
+        self._set_browser(
+            response, self._browser_ids.bind(browser_of(request, self._cookies)).new_id
+        )
         return response
+
+    def browser(self, request: Request) -> Browser:
+        return browser_of(request, self._cookies)
 
     def _set_browser(self, response: Response, browser_id: str | None) -> None:
         if browser_id is not None:
-            response.set_cookie(
-                BROWSER_COOKIE,
-                browser_id,
-                max_age=self._cookies.max_age,
-                httponly=True,
-                secure=self._cookies.secure,
-                samesite="lax",
-            )
+            set_browser_cookie(response, browser_id, self._cookies)
 
     def question(self, request: Request, question: KioskQuestion) -> Response:
         locale = device_locale(request)

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from bridge.errors import OAuthError, ServerError, StoreUnavailable, TemporarilyUnavailableError
+from bridge.http.middleware import loggable_path
 from bridge.http.pages import Pages
 from bridge.i18n import negotiate, normalize
 from bridge.provider.responses import error_redirect
@@ -56,7 +57,7 @@ def render_error(request: Request, error: OAuthError, pages: Pages, issuer: str)
 
 
 def _error_response(request: Request, error: OAuthError, pages: Pages, issuer: str) -> Response:
-    log_oauth_error(request.url.path, error)
+    log_oauth_error(loggable_path(request.scope), error)
     if getattr(request.state, "error_style", None) == JSON_ERRORS:
         headers = dict(NO_STORE_HEADERS)
         if error.www_authenticate:
@@ -73,7 +74,10 @@ def _error_response(request: Request, error: OAuthError, pages: Pages, issuer: s
     locale = normalize(params.get("lang", "")) or negotiate(
         params.get("ui_locales", "").split()[:10], request.headers.get("accept-language")
     )
-    status = error.status_code if error.status_code >= 500 else 400
+    # 413, 429 and 5xx tell the browser (and a proxy) something; other refusals are 400.
+    status = (
+        error.status_code if error.status_code >= 500 or error.status_code in (413, 429) else 400
+    )
     message_key = error.message_key or ("error_server" if status >= 500 else "error_generic")
     request_id = getattr(request.state, "request_id", None)
     return pages.render(

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from bridge.errors import InvalidRequestError, quoted
+from bridge.errors import InvalidRequestError, RequestTooLargeError, quoted
 
 MAX_FORM_BYTES = 16 * 1024
 MAX_FORM_FIELDS = 50
@@ -34,14 +34,19 @@ class Form(dict[str, str]):
         return tuple(self._repeated.get(name, ()))
 
 
-def parse_form(body: bytes, *, repeatable: Collection[str] = ()) -> Form:
+def form_items(body: bytes) -> list[tuple[str, str]]:
+    """Every (name, value) of a form body, repeated ones included, in order."""
     try:
         text = body.decode("utf-8")
-        pairs = parse_qsl(
+        return parse_qsl(
             text, keep_blank_values=True, strict_parsing=False, max_num_fields=MAX_FORM_FIELDS
         )
     except (UnicodeDecodeError, ValueError):
         raise InvalidRequestError("The request body is not a valid form") from None
+
+
+def parse_form(body: bytes, *, repeatable: Collection[str] = ()) -> Form:
+    pairs = form_items(body)
     form = Form()
     for name, value in pairs:
         if name in form and name not in repeatable:
@@ -59,7 +64,7 @@ def check_form_headers(content_type: str | None, content_length: str | None) -> 
     if content_length is not None and (
         not content_length.isdigit() or int(content_length) > MAX_FORM_BYTES
     ):
-        raise InvalidRequestError("The request body is too large")
+        raise RequestTooLargeError()
 
 
 async def read_capped(chunks: AsyncIterator[bytes]) -> bytes:
@@ -67,10 +72,17 @@ async def read_capped(chunks: AsyncIterator[bytes]) -> bytes:
     async for chunk in chunks:
         body += chunk
         if len(body) > MAX_FORM_BYTES:
-            raise InvalidRequestError("The request body is too large")
+            raise RequestTooLargeError()
     return bytes(body)
 
 
 async def read_form(request: Request, *, repeatable: Collection[str] = ()) -> Form:
     check_form_headers(request.headers.get("content-type"), request.headers.get("content-length"))
     return parse_form(await read_capped(request.stream()), repeatable=repeatable)
+
+
+async def read_form_items(request: Request) -> list[tuple[str, str]]:
+    """A form's parameters with repetitions kept, for a parser that refuses them itself
+    (the authorization request, RFC 6749 §3.1)."""
+    check_form_headers(request.headers.get("content-type"), request.headers.get("content-length"))
+    return form_items(await read_capped(request.stream()))

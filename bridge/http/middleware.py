@@ -3,7 +3,8 @@ Retry-After when a store did not answer, otherwise 500.
 
 A pure ASGI middleware (not BaseHTTPMiddleware, which costs a task per request). The
 access log records the path without its query string: query strings carry codes and
-state values, which do not belong in logs.
+state values, which do not belong in logs. A path with a secret in it (a consent
+interaction id) is logged as its route's template (`/consent/{interaction_id}`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bridge.errors import StoreUnavailable
 
 log = structlog.get_logger("bridge.http")
+MAX_LOGGED_PATH = 120
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def loggable_path(scope: Scope) -> str:
+    """The matched route's template, else the path, cut short (an unknown path is the
+    sender's text, not ours, but a log line has no room for a megabyte of it)."""
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if isinstance(template, str):
+        return template
+    path = str(scope.get("path", ""))
+    return path if len(path) <= MAX_LOGGED_PATH else path[:MAX_LOGGED_PATH] + "..."
 
 
 class RequestContextMiddleware:
@@ -60,9 +73,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         except Exception as exc:
             if isinstance(exc, StoreUnavailable):  # an outage, not a bug: no stack trace
-                log.warning("store.unavailable", path=scope.get("path"), error=str(exc))
+                log.warning("store.unavailable", path=loggable_path(scope), error=str(exc))
             else:
-                log.exception("http.unhandled", path=scope.get("path"))
+                log.exception("http.unhandled", path=loggable_path(scope))
             if not response_started:
                 request = Request(scope)
                 await self.on_error(request, exc)(scope, receive, send_with_id)
@@ -70,7 +83,7 @@ class RequestContextMiddleware:
             log.info(
                 "http.request",
                 method=scope.get("method"),
-                path=scope.get("path"),
+                path=loggable_path(scope),
                 status=status,
                 ms=round((time.perf_counter() - started) * 1000, 2),
             )

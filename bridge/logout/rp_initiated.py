@@ -32,8 +32,8 @@ from pydantic import BaseModel, ConfigDict
 from bridge import i18n
 from bridge.browser import (
     Browser,
+    BrowserIds,
     Redirect,
-    bind,
     refused,
     require_csrf,
     require_same_browser,
@@ -147,7 +147,9 @@ class EndSession:
         records: LogoutRecords,
         connectors: Mapping[str, Connector],
         clock: Clock,
+        browser_ids: BrowserIds,
     ) -> None:
+        self._browser_ids = browser_ids
         self._issuer = issuer
         self._clients = clients
         self._verifier = verifier
@@ -204,7 +206,7 @@ class EndSession:
             sid = hint.get("sid")
             ended = await self._sessions.end(sid, "rp_logout") if isinstance(sid, str) else None
             return await self._way_out([ended] if ended else [], destination, locale)
-        bound = bind(browser)
+        bound = self._browser_ids.bind(browser)
         pending = PendingLogout(
             logout_id=secrets.token_urlsafe(32),
             browser_binding=bound.binding,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from bridge.browser import BrowserIds
 from bridge.clock import Clock
 from bridge.logout.deliveries import BackChannelLogout, DeliveryQueue, RetryPolicy
 from bridge.logout.rp_initiated import EndSession, LogoutRecords
@@ -75,5 +76,7 @@ def build_logout(
         records=LogoutRecords(backend, sealer, clock),
         connectors=connectors,
         clock=clock,
+        # The same secret as the sign-in steps' ids: a browser is recognised by both.
+        browser_ids=BrowserIds(settings.store_key.get_secret_value()),
     )
     return LogoutServices(sessions=sessions, backchannel=backchannel, end_session=end_session)

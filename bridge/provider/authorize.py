@@ -111,11 +111,11 @@ def _checked_request(
 ) -> AuthorizationRequest:
     if params.repeated:
         name = min(params.repeated)
-        raise InvalidRequestError(f"Parameter {name[:40]} must not be repeated (RFC 6749 3.1)")
+        raise InvalidRequestError(f"Parameter {quoted(name)} must not be repeated (RFC 6749 3.1)")
     for name, value in params.values.items():
         _check(
             len(value) <= MAX_PARAMETER_LENGTH,
-            InvalidRequestError(f"Parameter {name[:40]} is too long"),
+            InvalidRequestError(f"Parameter {quoted(name)} is too long"),
         )
     _check("request" not in params.values, RequestNotSupportedError())
     _check("request_uri" not in params.values, RequestUriNotSupportedError())
@@ -130,10 +130,10 @@ def _checked_request(
     scopes = tuple(dict.fromkeys((params.get("scope") or "").split()))
     _check(SCOPE_OPENID in scopes, InvalidScopeError("The openid scope is required"))
     for scope in scopes:
-        _check(scope in supported_scopes, InvalidScopeError(f"Unknown scope {scope[:40]}"))
+        _check(scope in supported_scopes, InvalidScopeError(f"Unknown scope {quoted(scope)}"))
         _check(
             scope in client.allowed_scopes,
-            InvalidScopeError(f"Scope {scope[:40]} is not allowed for this client"),
+            InvalidScopeError(f"Scope {quoted(scope)} is not allowed for this client"),
         )
     challenge = params.get("code_challenge")
     _check(

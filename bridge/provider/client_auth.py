@@ -15,7 +15,6 @@ A failure is `invalid_client` (401); with Basic it carries `WWW-Authenticate`.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -30,6 +29,7 @@ from bridge.clock import Clock
 from bridge.errors import InvalidClientError, InvalidRequestError
 from bridge.provider.clients import Client, ClientRegistry
 from bridge.store.records import ReplayCache
+from bridge.throttle import CLIENT_AUTH, Throttle
 from bridge.tokens.external_jwt import Expectations, verify_jwt
 from bridge.tokens.jose_rules import JwtRejected, PublicKey
 from bridge.tokens.key_sources import InlineKeys, KeySource, RemoteJwks, parse_jwks
@@ -54,7 +54,7 @@ def secret_digest(secret: str) -> str:
 def _parse_basic(header: str) -> tuple[str, str]:
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, non-ASCII text, UnicodeDecodeError: all ValueErrors
         raise InvalidClientError(
             "Malformed Basic credentials", www_authenticate=BASIC_CHALLENGE
         ) from None
@@ -101,6 +101,25 @@ def authenticate_client(
     return client
 
 
+def claimed_client_id(authorization: str | None, form: Mapping[str, str]) -> str | None:
+    """Which client a request says it is, before any of it is verified (None: it does
+    not say, or not legibly)."""
+    if _uses_basic(authorization):
+        assert authorization is not None  # noqa: S101 - implied by _uses_basic
+        try:
+            return _parse_basic(authorization)[0]
+        except InvalidClientError:
+            return None
+    if "client_id" in form:
+        return form["client_id"]
+    if "client_assertion" in form:
+        try:
+            return _unverified_issuer(form["client_assertion"])
+        except InvalidClientError:
+            return None
+    return None
+
+
 def _unverified_issuer(assertion: str) -> str:
     """Which client the assertion claims to come from; verified afterwards."""
     try:
@@ -125,7 +144,9 @@ class ClientAuthenticator:
         jwks_ttl: float,
         max_lifetime: int,
         leeway: int,
+        throttle: Throttle,
     ) -> None:
+        self._throttle = throttle
         self._clients = clients
         self._issuer = issuer
         self._replay = replay
@@ -149,7 +170,20 @@ class ClientAuthenticator:
     async def authenticate(
         self, authorization: str | None, form: Mapping[str, str], *, endpoint: str
     ) -> Client:
-        """The authenticated client of a request to `endpoint` (its URL)."""
+        """The authenticated client of a request to `endpoint` (its URL). Failures are
+        counted per claimed client; over the limit, nothing is checked until the window
+        ends (so a guessed secret is never confirmed)."""
+        claimed = claimed_client_id(authorization, form)
+        await self._throttle.check(CLIENT_AUTH, claimed)
+        try:
+            return await self._authenticate(authorization, form, endpoint)
+        except InvalidClientError:
+            await self._throttle.failed(CLIENT_AUTH, claimed)
+            raise
+
+    async def _authenticate(
+        self, authorization: str | None, form: Mapping[str, str], endpoint: str
+    ) -> Client:
         if "client_assertion" not in form and "client_assertion_type" not in form:
             return authenticate_client(authorization, form, self._clients)
         if _uses_basic(authorization) or "client_secret" in form:

@@ -6,17 +6,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bridge.errors import UnsupportedGrantTypeError, quoted
+from bridge.errors import InvalidGrantError, UnsupportedGrantTypeError, quoted
 from bridge.provider.clients import Client
 from bridge.provider.grants import GrantHandler
 from bridge.provider.grants.common import TokenLifetimes, required
+from bridge.throttle import REDEMPTION, Throttle
+from bridge.wire import GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN
 
 __all__ = ["TokenEndpoint", "TokenLifetimes"]
 
 
+REDEEMED = frozenset({GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN})
+"""Grants whose failures are counted per client: guessing codes or refresh tokens."""
+
+
 class TokenEndpoint:
-    def __init__(self, grants: Iterable[GrantHandler]) -> None:
+    def __init__(self, grants: Iterable[GrantHandler], *, throttle: Throttle) -> None:
         self._grants = {grant.grant_type: grant for grant in grants}
+        self._throttle = throttle
 
     @property
     def grant_types(self) -> tuple[str, ...]:
@@ -27,4 +34,11 @@ class TokenEndpoint:
         handler = self._grants.get(grant_type)
         if handler is None:
             raise UnsupportedGrantTypeError(f"grant_type {quoted(grant_type, 60)} is not supported")
-        return await handler(client, form)
+        if grant_type not in REDEEMED:
+            return await handler(client, form)
+        await self._throttle.check(REDEMPTION, client.client_id)
+        try:
+            return await handler(client, form)
+        except InvalidGrantError:
+            await self._throttle.failed(REDEMPTION, client.client_id)
+            raise

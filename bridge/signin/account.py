@@ -88,17 +88,20 @@ class AccountSignIns:
         purpose = flow.purpose
         assert isinstance(purpose, AccountSignIn)  # noqa: S101 - registered for "account"
         resident = self.memory.resident(identity.idp, identity.subject)
+        # A new browser id at sign-in: whoever else knew the old one (planted it in this
+        # browser, cookie fixation) does not share the session.
+        browser_id = self._flows.browser_ids.issue()
         await self._sessions.put_session(
             AccountSession(
                 resident=resident,
-                browser_binding=flow.browser_binding,
+                browser_binding=binding(browser_id),
                 csrf_token=secrets.token_urlsafe(32),
                 locale=purpose.locale,
                 expires_at=self._clock.now() + self._session_ttl,
             )
         )
         log.info("account.signed_in", resident=resident)
-        return Redirect(CONSENTS_PATH)
+        return Redirect(CONSENTS_PATH, browser_id)
 
     async def failed(
         self, flow: UpstreamFlow, failure: UpstreamError, upstream: LocalizedText

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import structlog
 
-from bridge.browser import Browser, Redirect, bind, binding, refused, require_csrf
+from bridge.browser import Browser, Redirect, binding, refused, require_csrf
 from bridge.claims.policy import release_set
 from bridge.clock import Clock
 from bridge.model import (
@@ -105,7 +105,7 @@ class DeviceSignIns:
 
     async def question(self, typed: str, browser: Browser, address: str | None) -> KioskQuestion:
         """GET /device?user_code=…: which kiosk is asking (a counted guess)."""
-        bound = bind(browser)
+        bound = self._flows.browser_ids.bind(browser)
         await self._guesses.spend(bound.binding, address)
         user_code = normalize_user_code(typed)
         live = await self._live(user_code)

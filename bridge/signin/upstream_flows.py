@@ -12,10 +12,11 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from bridge.browser import Browser, Redirect, bind, refused, require_same_browser
+from bridge.browser import Browser, BrowserIds, Redirect, refused, require_same_browser
 from bridge.clock import Clock
 from bridge.model import Purpose, UpstreamAuthRequest, UpstreamFlow
 from bridge.store.records import FlowStates
+from bridge.throttle import SIGN_IN, Throttle
 from bridge.upstream.base import Connector, SameDevice
 
 LEAVE_PATH = "/signin/upstream/"
@@ -43,7 +44,11 @@ class UpstreamFlows:
         flows: FlowStates,
         clock: Clock,
         flow_ttl: int,
+        browser_ids: BrowserIds,
+        throttle: Throttle,
     ) -> None:
+        self.browser_ids = browser_ids
+        self._throttle = throttle
         self._connectors = connectors
         self._flows = flows
         self._clock = clock
@@ -71,7 +76,9 @@ class UpstreamFlows:
         max_age: int | None = None,
     ) -> Redirect:
         connector = self.connector(upstream)
-        bound = bind(browser)
+        # Each sign-in stores a flow for its whole lifetime: per address, only so many.
+        await self._throttle.attempt(SIGN_IN, browser.address)
+        bound = self.browser_ids.bind(browser)
         flow = UpstreamFlow(
             state=secrets.token_urlsafe(STATE_BYTES),
             upstream=upstream,

@@ -131,12 +131,19 @@ def running_chain(
         "claims_dir": REPO / "config/claims",
         "token_exchange_file": REPO / "config/token_exchange.yaml",
     }
+    # Rate limits off: these tests fail on purpose, many times per client and address;
+    # tests/hardening/test_rate_limits turns them on.
+    unlimited = {
+        "rate_limit_client_auth_failures": 0,
+        "rate_limit_redemption_failures": 0,
+        "rate_limit_sign_ins": 0,
+    }
     settings = Settings(
         env="development",
         issuer=bridge_url,
         redis_url=redis_url,
         keys_dir=keys_dir,
-        **{**files, **(settings_overrides or {})},
+        **{**unlimited, **files, **(settings_overrides or {})},
     )
     try:
         bridge = create_app(

@@ -187,7 +187,7 @@ def test_oversized_body_is_invalid_request(xc: ExchangeChain) -> None:
     response = xc.exchange(
         subject_token="x" * 20_000, subject_token_type=ACCESS_TOKEN_TYPE, audience="yss-api"
     )
-    assert error_of(response) == "invalid_request"
+    assert error_of(response, 413) == "invalid_request"
     assert "too large" in response.json()["error_description"]
 
 

@@ -65,6 +65,16 @@ def test_refresh_rotates_and_gives_a_working_access_token(xc: ExchangeChain) -> 
     assert again.status_code == 200, "the rotated token works once more"
 
 
+def test_a_refresh_with_an_uncovered_scope_does_not_consume_the_token(xc: ExchangeChain) -> None:
+    tokens = xc.sign_in("portal-a", scope="openid profile offline_access")
+    refused = refresh(xc, tokens["refresh_token"], scope="openid email")
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_scope"
+    assert userinfo_status(xc, tokens["access_token"]) == 200, "the grant is not revoked"
+    retry = refresh(xc, tokens["refresh_token"])
+    assert retry.status_code == 200, retry.text
+
+
 def test_refresh_may_narrow_scope_but_never_widen_it(xc: ExchangeChain) -> None:
     tokens = xc.sign_in("portal-a")
     narrowed = refresh(xc, tokens["refresh_token"], scope="openid")

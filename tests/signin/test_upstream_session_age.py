@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bridge.browser import Browser, Redirect
+from bridge.browser import Browser, BrowserIds, Redirect
 from bridge.claims.directions import Directions
 from bridge.claims.rules import load_rule_directory
 from bridge.clock import ManualClock
@@ -28,6 +28,7 @@ from bridge.signin.upstream_flows import UpstreamFlows
 from bridge.store.memory import MemoryBackend
 from bridge.store.records import Stores
 from bridge.store.sealing import Sealer
+from bridge.throttle import SIGN_IN, Limit, Throttle
 from tests.support.rp import RelyingParty
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,7 +97,12 @@ def sign_ins(connector: SessionConnector, consent: Asked) -> ClientSignIns:
     return ClientSignIns(
         clients=ClientRegistry({client.client_id: client}),
         flows=UpstreamFlows(
-            connectors={connector.name: connector}, flows=stores.flows, clock=clock, flow_ttl=600
+            connectors={connector.name: connector},
+            flows=stores.flows,
+            clock=clock,
+            flow_ttl=600,
+            browser_ids=BrowserIds("test-browser-id-secret"),
+            throttle=Throttle(MemoryBackend(clock), {SIGN_IN: Limit(0, 60)}),
         ),
         upstream_types={connector.name: "iamsmart"},
         directions=Directions(load_rule_directory(REPO / "config/claims")),

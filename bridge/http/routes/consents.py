@@ -32,7 +32,7 @@ def consents_routes(
 
     @router.get("/consents")
     async def consents_page(request: Request) -> Response:
-        session = await accounts.session(browser_of(request))
+        session = await accounts.session(browser_of(request, cookies))
         locale = _locale(request, session.locale if session else None)
         if session is None:
             signed_out = "signed_out" in request.query_params
@@ -44,17 +44,17 @@ def consents_routes(
     @router.get("/consents/sign-in")
     async def consents_sign_in(request: Request) -> Response:
         upstream = request.query_params.get("idp")
-        result = await accounts.start(browser_of(request), _locale(request), upstream)
+        result = await accounts.start(browser_of(request, cookies), _locale(request), upstream)
         return answer(result, pages, request, cookies, status=302)
 
     @router.post("/consents/withdraw")
     async def withdraw(request: Request) -> Response:
-        result = await accounts.withdraw(browser_of(request), await read_form(request))
+        result = await accounts.withdraw(browser_of(request, cookies), await read_form(request))
         return redirect(result, cookies, status=303)
 
     @router.post("/consents/sign-out")
     async def sign_out(request: Request) -> Response:
-        result = await accounts.sign_out(browser_of(request), await read_form(request))
+        result = await accounts.sign_out(browser_of(request, cookies), await read_form(request))
         return redirect(result, cookies, status=303)
 
     return router

@@ -13,7 +13,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from bridge.http.answers import browser_of
 from bridge.http.device_pages import DevicePages, address_of, device_locale
 from bridge.http.forms import read_form
 from bridge.signin.device import DeviceSignIns
@@ -27,21 +26,21 @@ def device_routes(devices: DeviceSignIns, pages: DevicePages) -> APIRouter:
         typed = request.query_params.get("user_code")
         if not typed:
             return pages.entry(request)
-        question = await devices.question(typed, browser_of(request), address_of(request))
+        question = await devices.question(typed, pages.browser(request), address_of(request))
         return pages.question(request, question)
 
     @router.post("/device")
     async def device_answer(request: Request) -> Response:
         form = await read_form(request)
         locale = device_locale(request, form)
-        result = await devices.answer(form, browser_of(request), address_of(request), locale)
+        result = await devices.answer(form, pages.browser(request), address_of(request), locale)
         return pages.answered(request, result, locale)
 
     @router.get("/device/continue")
     async def device_continue(request: Request) -> Response:
         params, locale = request.query_params, device_locale(request)
         typed, upstream = params.get("user_code", ""), params.get("idp", "")
-        result = await devices.resume(typed, upstream, browser_of(request), locale)
+        result = await devices.resume(typed, upstream, pages.browser(request), locale)
         return pages.answered(request, result, locale)
 
     @router.get("/device/done")

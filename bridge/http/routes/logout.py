@@ -50,14 +50,14 @@ def logout_routes(end_session: EndSession, pages: Pages, cookies: CookiePolicy) 
     async def logout(request: Request) -> Response:
         params = await _params(request)
         accept = request.headers.get("accept-language")
-        result = await end_session.start(params, browser_of(request), accept)
+        result = await end_session.start(params, browser_of(request, cookies), accept)
         if isinstance(result, Confirm):
             return _confirm_page(pages, cookies, result)
         return redirect(result, cookies, status=LOGOUT_STATUS)
 
     @router.post("/logout/confirm")
     async def logout_confirm(request: Request) -> Response:
-        result = await end_session.confirm(await read_form(request), browser_of(request))
+        result = await end_session.confirm(await read_form(request), browser_of(request, cookies))
         return redirect(result, cookies, status=LOGOUT_STATUS)
 
     @router.get("/logout/done")

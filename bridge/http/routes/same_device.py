@@ -26,7 +26,7 @@ def same_device_routes(flows: UpstreamFlows, pages: Pages, cookies: CookiePolicy
 
     @router.get(LEAVE_PATH + "{state}")
     async def same_device_page(state: str, request: Request) -> Response:
-        flow, connector = await flows.waiting(state, browser_of(request))
+        flow, connector = await flows.waiting(state, browser_of(request, cookies))
         chosen = i18n.normalize(request.query_params.get("lang", ""))
         accept = request.headers.get("accept-language")
         locale = chosen or i18n.negotiate(flow.ui_locales, accept)
@@ -37,7 +37,7 @@ def same_device_routes(flows: UpstreamFlows, pages: Pages, cookies: CookiePolicy
     @router.get(LEAVE_PATH + "{state}/go")
     async def leave_for_upstream(state: str, request: Request) -> Response:
         other = request.query_params.get("device") == "other"
-        result = await flows.leave(state, browser_of(request), other_device=other)
+        result = await flows.leave(state, browser_of(request, cookies), other_device=other)
         return redirect(result, cookies, status=303)
 
     return router

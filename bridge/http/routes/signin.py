@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from bridge.core import SignInSteps
 from bridge.http.answers import CookiePolicy, answer, browser_of, redirect
-from bridge.http.forms import read_form
+from bridge.http.forms import read_form, read_form_items
 from bridge.http.pages import Pages
 from bridge.http.views import ConsentPages
 
@@ -20,24 +20,31 @@ def signin_routes(
 
     @router.get("/authorize")
     async def authorize(request: Request) -> Response:
-        result = await steps.clients.start(request.query_params.multi_items(), browser_of(request))
+        items = request.query_params.multi_items()
+        result = await steps.clients.start(items, browser_of(request, cookies))
         return answer(result, pages, request, cookies, status=302)
+
+    @router.post("/authorize")  # OIDC Core 3.1.2.1: the OP MUST support GET and POST
+    async def authorize_by_form(request: Request) -> Response:
+        items = await read_form_items(request)
+        result = await steps.clients.start(items, browser_of(request, cookies))
+        return answer(result, pages, request, cookies, status=303)
 
     @router.get("/callback/{upstream}")
     async def upstream_callback(upstream: str, request: Request) -> Response:
         params = dict(request.query_params)
-        result = await steps.callback.handle(upstream, params, browser_of(request))
+        result = await steps.callback.handle(upstream, params, browser_of(request, cookies))
         return redirect(result, cookies, status=303)
 
     @router.get("/consent/{interaction_id}")
     async def consent_page(interaction_id: str, request: Request) -> Response:
-        pending, client = await steps.consent.pending(interaction_id, browser_of(request))
+        pending, client = await steps.consent.pending(interaction_id, browser_of(request, cookies))
         return consent_pages.render(pending, client, request)
 
     @router.post("/consent/{interaction_id}")
     async def consent_decision(interaction_id: str, request: Request) -> Response:
         form = await read_form(request)
-        result = await steps.consent.decide(interaction_id, form, browser_of(request))
+        result = await steps.consent.decide(interaction_id, form, browser_of(request, cookies))
         return redirect(result, cookies, status=303)
 
     return router

@@ -46,6 +46,9 @@ class RefreshTokenGrant:
                 "The refresh token was issued to another client",
                 detail=f"refresh token of {found.client_id} presented by {client.client_id}",
             )
+        # Checked before consuming: a request the grant does not cover is an error, and
+        # an error must not spend the client's token (its retry without scope works).
+        scopes = narrowed_scopes(form.get("scope"), found.scopes)
         used, grant = await self._refresh_tokens.consume_with_grant(presented, found)
         if isinstance(used, ReusedRefreshToken):
             await self._grants.revoke(used.grant_id)
@@ -59,7 +62,6 @@ class RefreshTokenGrant:
             raise InvalidGrantError("The refresh token is invalid or has expired")
         if grant is None or grant.client_id != client.client_id:
             raise InvalidGrantError("The grant behind this refresh token was revoked")
-        scopes = narrowed_scopes(form.get("scope"), used.scopes)
         body = self._minter.tokens(grant, scopes, id_token_alg=client.id_token_signed_response_alg)
         body["refresh_token"] = await self._minter.refresh_token(
             grant, used.scopes, used.family_expires_at
