@@ -21,13 +21,13 @@ from bridge.core import Core, build_core
 from bridge.http.answers import CookiePolicy
 from bridge.http.api import ApiEndpoints
 from bridge.http.consents_page import ConsentsPage
+from bridge.http.documents import StaticDocuments
 from bridge.http.errors import install_error_handlers, render_error, unhandled_error
 from bridge.http.middleware import RequestContextMiddleware
 from bridge.http.pages import Pages
 from bridge.http.routes.consents import consents_routes
 from bridge.http.routes.error_page import error_routes
 from bridge.http.routes.health import health_routes
-from bridge.http.routes.metadata import metadata_routes
 from bridge.http.routes.metrics import metrics_routes
 from bridge.http.routes.signin import signin_routes
 from bridge.http.views import ConsentPages
@@ -55,7 +55,6 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
     )
     consents_page = ConsentsPage(clients=core.clients, directions=core.directions, pages=pages)
     for router in (
-        metadata_routes(core.discovery, core.key_ring, core.metrics),
         signin_routes(core.signin, consent_pages, pages, cookies),
         consents_routes(core.signin.accounts, consents_page, pages, cookies),
         error_routes(pages),
@@ -102,6 +101,14 @@ def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
     install_error_handlers(app, pages, settings.issuer)
     # token, introspect, revoke, userinfo; register when enabled
     app.add_middleware(ApiEndpoints, oauth=core.oauth, registration=core.registration)
+    # discovery, RFC 8414 metadata and the JWKS, from bytes rendered once per key set
+    app.add_middleware(
+        StaticDocuments,
+        discovery=core.discovery,
+        keys=core.key_ring.current,
+        jwks_max_age=core.key_ring.policy.jwks_max_age,
+        metrics=core.metrics,
+    )
     app.add_middleware(
         RequestContextMiddleware,
         on_error=lambda request, exc: render_error(
