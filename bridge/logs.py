@@ -89,6 +89,12 @@ def configure_logging(level: str = "INFO", fmt: Literal["json", "console"] = "js
     root.handlers[:] = [handler]
     root.setLevel(numeric)
     redact_outgoing_query_strings()
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # uvicorn writes its access line when this logger has any handler, its ancestors'
+    # included, and that line carries the query string (codes, states); the bridge
+    # writes its own without it (http/middleware.py), so uvicorn's stays silent.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = []
+    access.propagate = False
