@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 import httpx
 import structlog
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from bridge import __version__
 from bridge.audit import AuditTrail
@@ -64,6 +65,17 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
         app.include_router(router)
 
 
+class BridgeApp(FastAPI):
+    """FastAPI, with discovery, RFC 8414 metadata and the JWKS answered before any of its
+    middleware (http/documents.py says why)."""
+
+    documents: StaticDocuments | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.documents is None or not await self.documents.answer(scope, send):
+            await super().__call__(scope, receive, send)
+
+
 def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
     settings = core.settings
 
@@ -87,7 +99,7 @@ def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
                 await task
         await core.aclose()
 
-    app = FastAPI(
+    app = BridgeApp(
         title="GBA identity bridge",
         version=__version__,
         lifespan=lifespan,
@@ -95,20 +107,18 @@ def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
+    app.documents = StaticDocuments(
+        discovery=core.discovery,
+        keys=core.key_ring.current,
+        jwks_max_age=core.key_ring.policy.jwks_max_age,
+        metrics=core.metrics,
+    )
     app.state.core = core  # for tests and operators' tooling; routes never reach for it
     pages = Pages()
     _routes(app, core, pages)
     install_error_handlers(app, pages, settings.issuer)
     # token, introspect, revoke, userinfo; register when enabled
     app.add_middleware(ApiEndpoints, oauth=core.oauth, registration=core.registration)
-    # discovery, RFC 8414 metadata and the JWKS, from bytes rendered once per key set
-    app.add_middleware(
-        StaticDocuments,
-        discovery=core.discovery,
-        keys=core.key_ring.current,
-        jwks_max_age=core.key_ring.policy.jwks_max_age,
-        metrics=core.metrics,
-    )
     app.add_middleware(
         RequestContextMiddleware,
         on_error=lambda request, exc: render_error(

@@ -1,13 +1,17 @@
 """Discovery (OIDC Discovery §4), authorization server metadata (RFC 8414 §3) and the
-JWKS (RFC 7517 §5) as bytes rendered once, answered by a plain ASGI layer in front of
-FastAPI's routing.
+JWKS (RFC 7517 §5) as bytes rendered once, answered before FastAPI's middleware and
+routing (`BridgeApp.__call__` in bridge/app.py).
 
-Why: these are the most requested documents and they change only with the key set
-(the JWKS) or never while the process runs (the metadata). Through FastAPI's router,
-exception middleware and `JSONResponse` a request cost several times what sending
-ready bytes costs (bench/README.md, "Static documents"). The layer sits inside
-`RequestContextMiddleware`, so each answer still carries its request id and access-log
-line.
+Why: these are the most requested documents, they are public, the same for every
+caller, and they change only with the key set (the JWKS) or never while the process
+runs (the metadata). Through FastAPI's middleware, router and `JSONResponse`, with the
+access-log line, one cost ~140 µs of CPU; from ready bytes ~35 µs, about what uvicorn
+itself needs (bench/README.md, "Where the time goes"). What they skip: the per-request
+access-log line (their volume is in the metrics: `bridge_jwks_requests`) and the
+last-resort error handler (nothing here can fail). What they keep: the request id
+(echoed or fresh), caching headers with an ETag (`304` to a matching If-None-Match),
+`nosniff`, and the bridge's JSON 405 for other methods; any other path, near ones
+included, goes on to the router and its JSON 404.
 
 Both metadata paths serve one identical document: RFC 8414 §2 lets OIDC members stand
 in it, and a client reading either path must see the same endpoints and algorithms.
@@ -25,8 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope, Send
 
+from bridge.http.middleware import request_id_of
 from bridge.metrics import BridgeMetrics
 from bridge.signing.keyset import KeySet
 from bridge.wire import NO_STORE_HEADERS
@@ -88,19 +93,17 @@ _405_HEADERS = (
 
 
 class StaticDocuments:
-    """ASGI middleware answering the metadata and JWKS paths from rendered bytes and
-    passing everything else on (unknown paths still get the router's JSON 404)."""
+    """Answers the metadata and JWKS paths from rendered bytes; every other path is
+    left to the app (unknown paths still get the router's JSON 404)."""
 
     def __init__(
         self,
-        app: ASGIApp,
         *,
         discovery: Mapping[str, Any],
         keys: Callable[[], KeySet],
         jwks_max_age: int,
         metrics: BridgeMetrics,
     ) -> None:
-        self.app = app
         self.metadata = Document.of(discovery, "application/json", 3600)
         self._keys = keys
         self._jwks_max_age = jwks_max_age
@@ -116,28 +119,30 @@ class StaticDocuments:
             self._jwks_of = keyset
         return self._jwks
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def answer(self, scope: Scope, send: Send) -> bool:
+        """Answer `scope` if it asks for one of the documents; False if it does not."""
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return False
         path = scope["path"]
         if path == JWKS_PATH:
             document = self.jwks()
         elif path in METADATA_PATHS:
             document = self.metadata
         else:
-            await self.app(scope, receive, send)
-            return
+            return False
+        headers = scope["headers"]
+        request_id = (b"x-request-id", request_id_of(headers).encode("latin-1"))
         if scope["method"] != "GET":
-            await _send(send, 405, _405_HEADERS, _METHOD_NOT_ALLOWED)
-            return
+            await _send(send, 405, (*_405_HEADERS, request_id), _METHOD_NOT_ALLOWED)
+            return True
         if path == JWKS_PATH:
             self._metrics.jwks_requests.inc()
-        for name, value in scope["headers"]:
+        for name, value in headers:
             if name == b"if-none-match" and document.matches(value):
-                await _send(send, 304, document.not_modified, b"")
-                return
-        await _send(send, 200, document.full, document.body)
+                await _send(send, 304, (*document.not_modified, request_id), b"")
+                return True
+        await _send(send, 200, (*document.full, request_id), document.body)
+        return True
 
 
 async def _send(

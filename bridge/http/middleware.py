@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import structlog
 from starlette.requests import Request
@@ -22,6 +22,12 @@ from bridge.errors import StoreUnavailable
 
 log = structlog.get_logger("bridge.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The caller's X-Request-Id when it is a plausible one, else a fresh id."""
+    incoming = dict(headers).get(b"x-request-id", b"").decode("latin-1")
+    return incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
 
 
 class RequestContextMiddleware:
@@ -38,8 +44,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        request_id = request_id_of(scope["headers"])
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()

@@ -53,18 +53,20 @@ def test_the_served_bridge_logs_each_request_once_and_never_its_query(tmp_path: 
         while True:
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
             try:
-                httpx.get(f"{url}/jwks.json", timeout=1)
+                httpx.get(f"{url}/healthz", timeout=1)
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "bridge serve did not start"
                 time.sleep(0.2)
         secret = "code-8f2d1c0ffee"
-        assert httpx.get(f"{url}/jwks.json", params={"code": secret}).status_code == 200
+        answer = httpx.get(f"{url}/error", params={"code": secret, "key": "error_generic"})
+        assert answer.status_code == 400  # an error page, in any case
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)
     assert secret not in output.decode()
     lines = [json.loads(line) for line in output.decode().splitlines() if line.startswith("{")]
-    access = [line for line in lines if "jwks.json" in json.dumps(line)]
-    assert len(access) == 2, access  # the start-up probe, then the request with a query
-    assert all(line["event"] == "http.request" and line["path"] == "/jwks.json" for line in access)
+    access = [line for line in lines if "/error" in json.dumps(line)]
+    assert len(access) == 1, access
+    assert access[0]["event"] == "http.request"
+    assert access[0]["path"] == "/error"

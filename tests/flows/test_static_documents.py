@@ -44,7 +44,8 @@ def test_documents_are_the_bytes_the_routes_rendered_with_their_caching_headers(
         assert response.headers["cache-control"] == "public, max-age=3600"
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-request-id"]
-    jwks = httpx.get(f"{parked.bridge}/jwks.json")
+    jwks = httpx.get(f"{parked.bridge}/jwks.json", headers={"X-Request-Id": "trace-0123456789"})
+    assert jwks.headers["x-request-id"] == "trace-0123456789"
     assert jwks.content == rendered(core.key_ring.current().jwks())
     assert jwks.headers["content-type"] == "application/jwk-set+json"
     max_age = core.key_ring.policy.jwks_max_age
