@@ -27,15 +27,19 @@ def _jws_alg(value: object) -> str | None:
     return alg if isinstance(alg, str) else None
 
 
-def es256_jwts(*names: str) -> Check:
+def jwts_signed_with(alg: str, *names: str) -> Check:
     def check(body: dict[str, Any]) -> list[str]:
         return [
-            f"{name} is not an ES256 JWT (alg {_jws_alg(body.get(name))})"
+            f"{name} is not an {alg} JWT (alg {_jws_alg(body.get(name))})"
             for name in names
-            if _jws_alg(body.get(name)) != "ES256"
+            if _jws_alg(body.get(name)) != alg
         ]
 
     return check
+
+
+def es256_jwts(*names: str) -> Check:
+    return jwts_signed_with("ES256", *names)
 
 
 def present(*names: str) -> Check:
@@ -77,6 +81,8 @@ def active(body: dict[str, Any]) -> list[str]:
 
 
 CODE_REDEMPTION = es256_jwts("access_token", "id_token")
+# Access tokens stay ES256 (their audience's choice); the ID token follows the client.
+CODE_REDEMPTION_RS256 = all_of(es256_jwts("access_token"), jwts_signed_with("RS256", "id_token"))
 REFRESH = all_of(es256_jwts("access_token", "id_token"), present("refresh_token"))
 ACCESS_TOKEN = es256_jwts("access_token")
 ANY_ACCESS_TOKEN = present("access_token")

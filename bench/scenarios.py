@@ -85,6 +85,11 @@ def build(inputs: Inputs) -> list[Scenario]:
     def bridge_codes(count: int) -> Path:
         return seed.code_bodies(redis, key, count, inputs.file("bridge-codes"))
 
+    def bridge_codes_rs256(count: int) -> Path:
+        return seed.code_bodies(
+            redis, key, count, inputs.file("bridge-codes-rs256"), seed.RS256_CLIENT_ID
+        )
+
     def bridge_refresh(count: int) -> Path:
         return seed.refresh_bodies(redis, key, count, inputs.file("bridge-refresh"))
 
@@ -130,6 +135,21 @@ def build(inputs: Inputs) -> list[Scenario]:
             },
             peer_target=1.0,
             baseline_target=0.6,
+        ),
+        Scenario(
+            # The same redemption for a client registered without an algorithm: its ID
+            # token is signed with RS256 (OIDC Registration's default), beside ES256 above.
+            "code_redemption_rs256",
+            {
+                BRIDGE: Request(
+                    "/token",
+                    checks.CODE_REDEMPTION_RS256,
+                    bridge_codes_rs256,
+                    seed.RS256_BASIC,
+                    does="the same, RS256 ID token",
+                ),
+                BASELINE: baseline,
+            },
         ),
         Scenario(
             "refresh",
@@ -209,6 +229,7 @@ NAMES = (
     "discovery",
     "jwks",
     "code_redemption",
+    "code_redemption_rs256",
     "refresh",
     "token_exchange",
     "token_exchange_guangdong",

@@ -16,7 +16,8 @@ import redis.asyncio as aioredis
 from bridge.clock import SystemClock
 from bridge.model import AuthorizationCode, Grant
 from bridge.provider.pkce import s256
-from bridge.store.records import Stores, grant_id_for_code
+from bridge.store.record_base import grant_id_for_code
+from bridge.store.records import Stores
 from bridge.store.redis import RedisBackend
 from bridge.store.sealing import Sealer
 

@@ -59,7 +59,9 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
         signin_routes(core.signin, consent_pages, pages, cookies),
         consents_routes(core.signin.accounts, consents_page, pages, cookies),
         error_routes(pages),
-        health_routes(core.backend, core.key_ring, 3 * settings.keys_refresh_interval),
+        health_routes(
+            core.backend, core.key_ring, 3 * settings.keys_refresh_interval, core.database
+        ),
         metrics_routes(core.metrics),
     ):
         app.include_router(router)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -172,6 +173,12 @@ def _sign_in_steps(
     return SignInSteps(clients=clients, callback=callback, consent=consent, accounts=accounts)
 
 
+def _purpose_of(clients: ClientRegistry, client_id: str) -> str | None:
+    """What the audit trail records as the purpose of a release to this client."""
+    client = clients.get(client_id)
+    return client.purpose.en if client is not None else None
+
+
 def build_core(
     settings: Settings,
     *,
@@ -198,7 +205,9 @@ def build_core(
     http = http or httpx.AsyncClient(timeout=settings.upstream_timeout)
     connectors = build_connectors(config.upstreams, http=http, clock=clock)
     directions = Directions(config.rules)
-    audit = audit or default_trail(backend, clock, config.clients, log=durable.audit_log)
+    audit = audit or default_trail(
+        backend, clock, partial(_purpose_of, config.clients), log=durable.audit_log
+    )
     metrics = BridgeMetrics()
     key_ring = KeyRing(
         loaded_keys,
@@ -227,6 +236,7 @@ def build_core(
         backend=backend,
         sealer=sealer,
         clock=clock,
+        clients=durable.clients,
     )
     discovery = openid_configuration(
         settings.issuer,

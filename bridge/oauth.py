@@ -22,6 +22,7 @@ from bridge.provider.grants.authorization_code import AuthorizationCodeGrant
 from bridge.provider.grants.common import TokenLifetimes, TokenMinter
 from bridge.provider.grants.refresh_token import RefreshTokenGrant
 from bridge.provider.grants.token_exchange import ExchangeContext, TokenExchangeGrant
+from bridge.provider.presented_tokens import PresentedTokenVerifier
 from bridge.provider.revocation import Revocation
 from bridge.provider.token import TokenEndpoint
 from bridge.provider.token_lookup import TokenLookup
@@ -29,7 +30,6 @@ from bridge.settings import Settings
 from bridge.signing.keyset import KeySet
 from bridge.store.records import AccessTokenStatus, Stores
 from bridge.tokens.issuer import TokenIssuer
-from bridge.tokens.presented import PresentedTokenVerifier
 from bridge.tokens.verifier import AccessTokenVerifier
 from bridge.upstream.guangdong.platform_tokens import PlatformTokens
 

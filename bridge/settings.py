@@ -14,10 +14,11 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bridge.signing.keys import Algorithm
 from bridge.store.redis_client import RedisOptions, parse_redis_url
+from bridge.wire import SigningAlgorithm as Algorithm
 
 DEV_MARKER = "dev-only-"
+DEFAULT_AUDIT_RETENTION_DAYS = 3 * 365 + 1
 
 
 class Settings(BaseSettings):
@@ -57,8 +58,18 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None,
         description="postgresql://user:password@host:port/db for the records that must "
-        "outlive Redis: the audit trail and remembered consents (`bridge db upgrade` "
+        "outlive Redis: the audit trail, remembered consents and dynamically registered "
+        "clients (`bridge db upgrade` "
         "creates the schema). Unset: they live in the store of BRIDGE_REDIS_URL (or memory).",
+    )
+    audit_retention_days: int = Field(
+        DEFAULT_AUDIT_RETENTION_DAYS,
+        ge=1,
+        description="Days an audit record is kept in PostgreSQL before `bridge audit prune` "
+        "may delete it (a sealed checkpoint at the cut keeps the rest verifiable). Default "
+        "three years and a day: PIPL art. 56 asks records of personal-information handling "
+        "to be kept at least three years, the longest period that applies to this trail "
+        "(the Cybersecurity Law's six months for network logs is shorter).",
     )
     clients_file: Path = Field(Path("config/clients.yaml"), description="Registered clients.")
     upstreams_file: Path = Field(

@@ -3,6 +3,11 @@ authentication methods. Error codes live on the error classes in `errors.py`."""
 
 # ruff: noqa: S105 - these are protocol names, not secrets
 
+from typing import Literal
+
+SigningAlgorithm = Literal["ES256", "RS256", "EdDSA", "Ed25519"]
+"""JWS algorithms the bridge signs with (RFC 7518 §3, RFC 8037 §3.1, RFC 9864 §2.2)."""
+
 GRANT_AUTHORIZATION_CODE = "authorization_code"
 
 RESPONSE_TYPE_CODE = "code"

@@ -20,6 +20,38 @@ from tests.support.redis_topologies import (
 # Fixtures shared by the token-exchange test modules (`xc`: one exchange chain per module).
 pytest_plugins = ["tests.flows.exchange_support"]
 
+# The fast core (`pytest -m "not slow"`) runs in one process on the memory store. What
+# starts servers (uvicorn chains, a browser, Redis topologies, PostgreSQL, Node) is slow.
+_SLOW_DIRECTORIES = ("flows", "browser", "ha", "rp_conformance", "mock_idps", "upstream")
+_SLOW_MODULES = (
+    "signing/test_cli.py",  # the CLI as a subprocess
+    "signing/test_lifecycle.py",  # hundreds of rotations with real keys
+    "signing/test_keys_at_rest.py",  # scrypt-wrapped RSA keys
+    "config/test_startup_validation.py",  # `bridge config check` as a subprocess
+    "bench/test_wrk_parser.py",  # wrk against a real server
+)
+_SLOW_BACKENDS = frozenset({"redis", "sentinel", "cluster", "postgres"})
+_SLOW_FIXTURES = frozenset(
+    {"redis_url", "sentinel_redis", "cluster_redis", "postgres_template", "database_url"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests_dir = os.path.dirname(__file__)
+    for item in items:
+        relative = os.path.relpath(str(item.path), tests_dir)
+        parts = relative.split(os.sep)
+        in_process = (
+            parts[0] not in _SLOW_DIRECTORIES
+            and not parts[-1].startswith("test_demo")
+            and "/".join(parts) not in _SLOW_MODULES
+        )
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        params = {str(v) for v in callspec.params.values()} if callspec is not None else set()
+        if not in_process or fixtures & _SLOW_FIXTURES or params & _SLOW_BACKENDS:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:

@@ -1,4 +1,4 @@
-"""Hong Kong structured address → one display line (ref/protocols.md §1.11, §5).
+"""Hong Kong structured address → one display line (docs/protocols.md §1.11, §1.17).
 
 iAM Smart returns `residentialAddress` / `postalAddress` in the Hong Kong government's
 structured-address schema: one of `ChiPremisesAddress`, `EngPremisesAddress`,

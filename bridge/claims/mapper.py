@@ -2,7 +2,7 @@
 
 `ClaimMapper` compiles a validated rule file once and then does no I/O. It logs only
 claim names and the reason a claim was left out, never a value: profile values are
-personal data (DESIGN.md §5 "Safe").
+personal data (README "Logs": no value of a resident ever reaches a log line).
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ from bridge.claims.claim_rule import (
 from bridge.claims.conditions import Condition
 from bridge.claims.consistency import check_sources
 from bridge.claims.sources import Vocabulary
+from bridge.claims.validation_errors import describe_errors
 
 _CLIENT_ID = r"^[A-Za-z0-9._-]{1,64}$"
 
@@ -122,6 +123,4 @@ def check_clients(
 
 
 def _describe(exc: ValidationError, where: str) -> list[str]:
-    from bridge.claims.rules import describe_errors  # rules.py imports this module
-
     return describe_errors(exc, (where,))

@@ -48,6 +48,7 @@ from bridge.claims.claim_rule import (
 from bridge.claims.consistency import cross_check
 from bridge.claims.overrides import ClientRules, check_clients, effective_rules
 from bridge.claims.sources import VOCABULARIES, Vocabulary
+from bridge.claims.validation_errors import describe_errors
 from bridge.errors import ConfigError
 
 __all__ = [
@@ -283,29 +284,3 @@ def _read_yaml(text: str, source: str, problems: list[str]) -> Any:
         loader.dispose()
     problems.extend(loader.repeated)
     return data
-
-
-def describe_errors(exc: ValidationError, prefix: tuple[str, ...]) -> list[str]:
-    out = []
-    for error in exc.errors(include_url=False):
-        where = ".".join(prefix)
-        for part in error["loc"]:
-            if isinstance(part, int):
-                where += f"[{part}]"
-            elif not part.startswith("<"):
-                where += f".{part}"
-        kind = error["type"]
-        if kind == "missing":
-            message = "required"
-        elif kind == "extra_forbidden":
-            message = "unknown key"
-        elif kind == "too_short":
-            message = f"must have at least {error['ctx']['min_length']} item(s)"
-        elif kind == "literal_error":
-            message = f"must be {error['ctx']['expected']}"
-        elif kind == "value_error":
-            message = str(error["ctx"]["error"])
-        else:
-            message = error["msg"]
-        out.append(f"{where}: {message}")
-    return out

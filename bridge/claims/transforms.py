@@ -5,7 +5,7 @@ A rule names a transform (`transform: e164_phone`) or gives a parameterised one
 source path and returns the claim value, or raises `TransformError`. The error's reason
 is logged, so it never contains the value: the values are personal data.
 
-Section numbers refer to ref/protocols.md.
+Section numbers refer to docs/protocols.md.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _hk2s() -> Callable[[str], str]:
 
 @_register("hk_to_simplified", Shape.TEXT)
 def hk_to_simplified(value: Any) -> str:
-    """Hong Kong Traditional → Simplified Chinese with OpenCC `hk2s` (§5, `cn` row).
+    """Hong Kong Traditional → Simplified Chinese with OpenCC `hk2s` (§1.17, `cn` row).
 
     `hk2s` knows Hong Kong variant forms (峯 → 峰) that the generic `t2s` misses.
     The result is for display beside the Traditional original, never for matching.
@@ -189,7 +189,7 @@ _HKIC_CHECK = re.compile(r"[0-9A]")
 
 
 def hkic_check_digit(identification: str) -> str:
-    """The check digit of an HKIC number (§7.1): weights 9..2 over the number left-padded
+    """The check digit of an HKIC number (§1.11): weights 9..2 over the number left-padded
     to 8 characters with a space (space 36, A-Z 10-35), check = (11 - sum mod 11) mod 11."""
     padded = identification.rjust(8)
     total = 0
@@ -225,7 +225,7 @@ def hkic_number(value: Any) -> str:
 
 @_register("hk_address_to_oidc", Shape.HK_ADDRESS)
 def hk_address_to_oidc(value: Any) -> dict[str, str]:
-    """HK structured address (§1.11, §5) → OIDC Core §5.1.1 address `{"formatted": ...}`.
+    """HK structured address (§1.11, §1.17) → OIDC Core §5.1.1 address `{"formatted": ...}`.
 
     The supported fields are listed in `bridge.claims.address`.
     """
@@ -241,7 +241,7 @@ CODE_TABLE_ACCEPTS = frozenset({Shape.CODE, Shape.TEXT, Shape.UNKNOWN})
 
 
 def code_table(table: Mapping[str, str], otherwise: str | None) -> Transform:
-    """A lookup: GB/T 2261.1 sex from `gender` (§2.6, §5), levels from `userType` (§4).
+    """A lookup: GB/T 2261.1 sex from `gender` (§2.6, §1.17), levels from `userType` (§3).
 
     A code missing from the table gives `otherwise`, or is refused when there is none.
     """

@@ -1,9 +1,9 @@
 """`bridge clients …`: downstream clients — secrets for the configuration file, initial
 access tokens for Dynamic Client Registration (RFC 7591 §3), and the list of both kinds.
 
-Registered clients and initial access tokens live in the store the bridge shares
-(BRIDGE_REDIS_URL); the memory store lives inside one bridge process, so a command
-cannot reach it."""
+Registered clients live in PostgreSQL when BRIDGE_DATABASE_URL is set, else in the
+store the bridge shares (BRIDGE_REDIS_URL), like initial access tokens; the memory
+store lives inside one bridge process, so a command cannot reach it."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def list_clients(
     """Every client: those of the configuration file and those registered (RFC 7591)."""
     from bridge.clock import SystemClock
     from bridge.provider.clients import load_clients
-    from bridge.store.registered_clients import KeyValueClientStore
+    from bridge.store.registered_clients import ClientStore, KeyValueClientStore
     from bridge.store.sealing import Sealer
 
     settings = _settings()
@@ -107,23 +107,39 @@ def list_clients(
     rows: list[dict[str, Any]] = [
         {"client_id": c.client_id, "kind": "configured", "name": c.name.en} for c in configured
     ]
-    if settings.redis_url is not None:
+    if settings.redis_url is not None or settings.database_url is not None:
         sealer = Sealer(settings.store_key.get_secret_value())
 
-        async def registered(backend: KeyValueBackend) -> list[dict[str, Any]]:
-            store = KeyValueClientStore(backend, sealer, SystemClock())
+        async def registered(backend: KeyValueBackend | None) -> list[dict[str, Any]]:
+            store: ClientStore
+            if settings.database_url:
+                from bridge.durable.database import Database
+                from bridge.durable.registered_clients import PostgresClientStore
+
+                database = Database(settings.database_url)
+                store = PostgresClientStore(database, sealer, SystemClock())
+                try:
+                    found = await store.all()
+                finally:
+                    await database.aclose()
+            else:
+                assert backend is not None  # noqa: S101 - _with_store gave one
+                found = await KeyValueClientStore(backend, sealer, SystemClock()).all()
             return [
-                {
-                    "client_id": r.client_id,
-                    "kind": "registered",
-                    "name": r.metadata["name"]["en"],
-                }
-                for r in await store.all()
+                {"client_id": r.client_id, "kind": "registered", "name": r.metadata["name"]["en"]}
+                for r in found
             ]
 
-        rows += _with_store(settings, registered)
+        rows += (
+            asyncio.run(registered(None))
+            if settings.database_url
+            else _with_store(settings, registered)
+        )
     elif not as_json:
-        typer.echo("(registered clients are listed with BRIDGE_REDIS_URL set)", err=True)
+        typer.echo(
+            "(registered clients are listed with BRIDGE_DATABASE_URL or BRIDGE_REDIS_URL set)",
+            err=True,
+        )
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return

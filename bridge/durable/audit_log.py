@@ -17,7 +17,7 @@ from bridge.audit.log import Conflict
 from bridge.audit.records import GENESIS, StoredRecord
 from bridge.durable.database import Database, unavailable_as_store_error
 
-_APPEND_LOCK = 0x61756474  # "audt"
+APPEND_LOCK = 0x61756474  # "audt": also taken by pruning (bridge.durable.retention)
 
 
 def _record(row: tuple[Any, ...] | None) -> StoredRecord | None:
@@ -34,7 +34,7 @@ class PostgresAuditLog:
     @unavailable_as_store_error
     async def append_many(self, prev: str, entries: Sequence[tuple[str, str]]) -> Conflict | None:
         async with self._db.connection() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_APPEND_LOCK,))
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
             cursor = await conn.execute(
                 "SELECT position, body, digest FROM audit_records ORDER BY position DESC LIMIT 1"
             )

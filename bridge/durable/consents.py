@@ -13,7 +13,7 @@ from __future__ import annotations
 from bridge.clock import Clock
 from bridge.durable.database import Database, unavailable_as_store_error
 from bridge.store.consents import Change, ConsentLedger, trimmed
-from bridge.store.records import key
+from bridge.store.record_base import key
 from bridge.store.sealing import Sealer
 
 

@@ -1,7 +1,7 @@
 """Reading `application/x-www-form-urlencoded` bodies ourselves, not through FastAPI's
 `Form(...)`: RFC 6749 §3.2 forbids repeated parameters (python-multipart silently
 keeps one), the body must be capped before it is parsed, and `Form(...)` costs about
-half the token endpoint's throughput on this stack (DESIGN.md §6: 3.8k vs 1.75k req/s).
+half the token endpoint's throughput on this stack (measured: 3.8k vs 1.75k req/s).
 """
 
 from __future__ import annotations

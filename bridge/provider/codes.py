@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from bridge.clock import Clock
 from bridge.model import AuthorizationCode, CodeEnding, Grant, PendingConsent
 from bridge.provider.responses import success_redirect
-from bridge.store.records import Codes, Grants, grant_id_for_code
+from bridge.store.record_base import grant_id_for_code
+from bridge.store.records import Codes, Grants
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,7 @@ from bridge.provider.registration_metadata import (
     client_from_registration,
     normalized,
 )
-from bridge.store.records import digest
+from bridge.store.record_base import digest
 from bridge.store.registered_clients import ClientStore, RegisteredClient, RegistrationTokens
 from bridge.tokens.jose_rules import (
     ASYMMETRIC_ALGORITHMS,

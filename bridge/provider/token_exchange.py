@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bridge.errors import InvalidRequestError, InvalidScopeError, InvalidTargetError, quoted
+from bridge.provider.presented_tokens import PresentedToken
 from bridge.provider.token_exchange_config import ClientExchangePolicy, ExchangeConfig, Target
-from bridge.tokens.presented import PresentedToken
 from bridge.wire import (
     SCOPE_OFFLINE_ACCESS,
     SCOPE_OPENID,

@@ -9,13 +9,15 @@ as `Ed25519` (RFC 9864's fully specified name, which deprecates `EdDSA`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from joserfc.jwk import ECKey, JWKRegistry, OKPKey, RSAKey
 
-Algorithm = Literal["ES256", "RS256", "EdDSA", "Ed25519"]
+from bridge.wire import SigningAlgorithm
+
+Algorithm = SigningAlgorithm
 ALGORITHMS: tuple[Algorithm, ...] = get_args(Algorithm)
 JoseKey = ECKey | RSAKey | OKPKey
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey

@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 
 from bridge.errors import SigningKeyError, StoreError
 from bridge.store.backend import KeyValueBackend
-from bridge.store.records import key
+from bridge.store.record_base import key
 
 log = structlog.get_logger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from bridge.store.records import _Sealed, key
+from bridge.store.record_base import _Sealed, key
 
 
 class _Record(BaseModel):

@@ -18,7 +18,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 
 from bridge.errors import StoreError
-from bridge.store.records import _Sealed, key
+from bridge.store.record_base import _Sealed, key
 
 MAX_GRANTS = 20
 """Grant ids kept per consent (the newest), so withdrawal can revoke live tokens."""

@@ -14,16 +14,21 @@ testable without waiting for Redis to evict.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
 from bridge.clock import Clock
 from bridge.model import AuthorizationCode, Grant, PendingConsent, UpstreamFlow
 from bridge.store.backend import Get, KeyValueBackend, Swap
+from bridge.store.record_base import (
+    _Sealed,
+    code_key,
+    digest,
+    grant_id_for_code,
+    grant_key,
+    key,
+)
 from bridge.store.sealing import Sealer
 
 if TYPE_CHECKING:  # built in Stores.build; they import this module's helpers
@@ -32,55 +37,9 @@ if TYPE_CHECKING:  # built in Stores.build; they import this module's helpers
     from bridge.store.refresh_tokens import RefreshTokens
     from bridge.store.revoked_tokens import RevokedTokens
 
-R = TypeVar("R", bound=BaseModel)
-
 # A consumed code leaves this marker behind (unsealed: it says nothing) so that a
 # replay can be told apart from an unknown code and the grant revoked (RFC 6749 §4.1.2).
 _CONSUMED = b"\x00consumed"
-
-
-def key(kind: str, ident: str) -> str:
-    return f"bridge:{kind}:{ident}"
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def grant_id_for_code(code: str) -> str:
-    """A grant is named after the code that created it, so a replayed code finds its
-    grant without a second lookup."""
-    return digest(code)[:32]
-
-
-def grant_key(grant_id: str) -> str:
-    return key("grant", "{" + grant_id + "}")
-
-
-def code_key(code: str) -> str:
-    """In the grant's hash slot: `{grant id}` is the first half of the code's digest."""
-    whole = digest(code)
-    return key("code", "{" + whole[:32] + "}" + whole[32:])
-
-
-class _Sealed:
-    def __init__(self, backend: KeyValueBackend, sealer: Sealer, clock: Clock) -> None:
-        self._backend = backend
-        self._sealer = sealer
-        self._clock = clock
-
-    def _ttl(self, expires_at: float) -> float:
-        return max(expires_at - self._clock.now(), 0.001)
-
-    def _encode(self, k: str, record: BaseModel) -> bytes:
-        return self._sealer.seal(record.model_dump_json().encode(), k)
-
-    def _decode(self, k: str, blob: bytes | None, model: type[R]) -> R | None:
-        if blob is None:
-            return None
-        record = model.model_validate_json(self._sealer.open(blob, k))
-        expires_at: float = getattr(record, "expires_at")  # noqa: B009 - every record has it
-        return record if expires_at > self._clock.now() else None
 
 
 class FlowStates(_Sealed):

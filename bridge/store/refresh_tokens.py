@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bridge.model import Grant
 from bridge.store.backend import Get, Op, Swap
-from bridge.store.records import _Sealed, digest, grant_key, key
+from bridge.store.record_base import _Sealed, digest, grant_key, key
 
 
 class RefreshToken(BaseModel):

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bridge.errors import StoreError
 from bridge.store.backend import Get
-from bridge.store.records import _Sealed, digest, key
+from bridge.store.record_base import _Sealed, digest, key
 
 CLIENT_TTL = 10 * 365 * 86400
 REFRESH_AFTER = 30 * 86400

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bridge.clock import Clock
 from bridge.store.backend import KeyValueBackend
-from bridge.store.records import digest, key
+from bridge.store.record_base import digest, key
 
 
 def revoked_key(jti: str) -> str:

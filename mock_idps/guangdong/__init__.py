@@ -1,6 +1,6 @@
 """Mock of Guangdong's Unified Identity Authentication Platform (广东省统一身份认证平台).
 
-Two roles, as in DESIGN §2.1 and protocols.md §7.2:
+Two roles (docs/architecture.md, docs/protocols.md §4.2):
 
 - an OpenID Connect client of the bridge, through which a Hong Kong resident signs in
   with iAM Smart and binds that identity to a pre-seeded Guangdong account by the

@@ -1,6 +1,6 @@
 """The 回乡证 form that binds a signed-in iAM Smart identity to a Guangdong account.
 
-DESIGN §2.1 step 8, protocols.md §7.2 "Binding behaviour"; the rules themselves are
+docs/protocols.md §4.3; the rules themselves are
 in `binding.py`. The form is asked once: a bound resident never sees it again.
 """
 

@@ -1,11 +1,11 @@
 """Binding an iAM Smart identity (the bridge's pairwise `sub`) to a Guangdong account.
 
-The rules imitate the 2023 cross-boundary scheme (protocols.md §7.2 "Binding
-behaviour", DESIGN §2.1 step 8): the resident gives their 回乡证 number once; the
-account with that number is bound only if the name, birth date and sex that iAM Smart
-vouched for (through the bridge) are the account's own. An account is never created
-from iAM Smart data, and a refusal never tells which field differed: that would let
-someone holding a permit number learn its owner's data one field at a time.
+The rules imitate the 2023 cross-boundary scheme (docs/protocols.md §4.3): the resident
+gives their 回乡证 number once; the account with that number is bound only if the name,
+birth date and sex that iAM Smart vouched for (through the bridge) are the account's
+own. An account is never created from iAM Smart data, and a refusal never tells which
+field differed: that would let someone holding a permit number learn its owner's data
+one field at a time.
 """
 
 from __future__ import annotations

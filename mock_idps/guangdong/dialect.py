@@ -67,7 +67,7 @@ class TokenError(Exception):
 
     def body(self) -> dict[str, str]:
         # `error_code`/`error_msg` mirror the OAuth names for clients written against
-        # the older deployment (protocols.md §2.3).
+        # the older deployment (docs/protocols.md §2.3).
         return {
             "error": self.error,
             "error_description": self.description,
@@ -132,13 +132,23 @@ class PortalAuthority:
                 raise AuthorizeRejected("portal.error.bad_redirect_uri")
             values = {n: _single(params, n) for n in ("response_type", "scope", "service")}
             state = _single(params, "state")
+            prompt = _single(params, "prompt")
         except ValueError as exc:
             raise AuthorizeRejected("portal.error.bad_request") from exc
         if values != {"response_type": "code", "scope": "all", "service": "initService"}:
             raise AuthorizeRejected("portal.error.bad_request")
         if state is not None and len(state) > 512:
             raise AuthorizeRejected("portal.error.bad_request")
-        return PortalRequest(client_id=client.client_id, redirect_uri=redirect_uri, state=state)
+        # OpenAM, which the platform is built on, knows `prompt=login` (re-authenticate);
+        # no other value is known to mean anything to it.
+        if prompt not in (None, "login"):
+            raise AuthorizeRejected("portal.error.bad_request")
+        return PortalRequest(
+            client_id=client.client_id,
+            redirect_uri=redirect_uri,
+            state=state,
+            force_login=prompt == "login",
+        )
 
     def issue_code(self, request: PortalRequest, useridcode: str, level: Level) -> str:
         code = str(uuid.uuid4())

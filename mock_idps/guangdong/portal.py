@@ -1,7 +1,7 @@
 """HTTP face of the platform's OAuth2 dialect (`dialect.py`) for its portals.
 
 Paths mirror the observed `tif` deployment, with the older `/pscp/...` aliases
-(protocols.md §2.2).
+(docs/protocols.md §2.2).
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ async def authorize(request: Request) -> Response:
         portal_request = platform.portal.check_authorize(query_lists(request))
     except AuthorizeRejected as exc:
         return _authorize_refused(request, exc)
-    target = platform.reuse_session(request.cookies.get(SESSION_COOKIE), portal_request)
+    target = None
+    if not portal_request.force_login:
+        target = platform.reuse_session(request.cookies.get(SESSION_COOKIE), portal_request)
     if target is not None:
         return RedirectResponse(target, status_code=302, headers={"Cache-Control": "no-store"})
     resume = platform.remember_portal_request(portal_request)

@@ -92,6 +92,8 @@ class PortalRequest:
     client_id: str
     redirect_uri: str
     state: str | None
+    force_login: bool = False
+    """`prompt=login`: the resident signs in again even with a live platform session."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """The resident's pages: sign in with iAM Smart (through the bridge), profile, logout.
 
-DESIGN §2.1 steps 1 and 8. Routes parse, call the platform, and render; every
-failure becomes a page in the resident's language, never a 500.
+The first and last steps of a Hong Kong resident's sign-in (docs/architecture.md).
+Routes parse, call the platform, and render; every failure becomes a page in the
+resident's language, never a 500.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Mock iAM Smart (智方便): the QR sign-in, key exchange, token and profile APIs, as the
-real system behaves on the wire (protocols.md §1, §7.1)."""
+real system behaves on the wire (docs/protocols.md §1, §4.1)."""
 
 from mock_idps.iamsmart.app import create_app
 from mock_idps.iamsmart.config import MockIamSmartConfig, load_config

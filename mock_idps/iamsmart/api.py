@@ -1,5 +1,5 @@
 """The back-channel API of iAM Smart: security/getKey, security/revokeKey, auth/getToken
-and profiles (protocols.md §1.3, §1.6, §1.8–§1.11, §7.1).
+and profiles (docs/protocols.md §1.3, §1.6, §1.8–§1.11, §4.1).
 
 Answers are the §1.10 envelope `{txID, code, message, content}`; business failures are
 HTTP 200 with the D-code and no content. getKey answers in clear; getToken and profiles

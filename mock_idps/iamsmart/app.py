@@ -1,4 +1,4 @@
-"""The mock iAM Smart application factory (protocols.md §7.1). Nothing is built at import."""
+"""The mock iAM Smart application factory (docs/protocols.md §4.1). Nothing is built at import."""
 
 from __future__ import annotations
 

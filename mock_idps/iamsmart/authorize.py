@@ -1,5 +1,5 @@
 """The browser side of iAM Smart sign-in: `getQR`, the QR page and the resident's decision
-(protocols.md §1.4, §1.5, §7.1).
+(docs/protocols.md §1.4, §1.5, §4.1).
 
 Every invalid getQR request gets an error page with its D-code; the mock redirects only
 to a redirectURI registered for the client, and only from a ticket that passed every check.

@@ -1,4 +1,4 @@
-"""Strings of the mock's pages per `lang` (protocols.md §1.4: en-US, zh-HK, zh-CN).
+"""Strings of the mock's pages per `lang` (docs/protocols.md §1.4: en-US, zh-HK, zh-CN).
 
 A key missing from a locale falls back to en-US, so a translation can be completed one
 string at a time.

@@ -1,4 +1,4 @@
-"""iAM Smart business codes (protocols.md §1.12) and the exception that carries them.
+"""iAM Smart business codes (docs/protocols.md §1.12) and the exception that carries them.
 
 Business failures travel as HTTP 200 with the D-code in the envelope (§1.10, §1.12);
 `IamSmartError` is how a check deep in a handler reaches that envelope.

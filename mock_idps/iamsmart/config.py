@@ -1,5 +1,5 @@
 """Configuration of the mock iAM Smart: registered clients (what ESP holds), timing
-settings and test personas (protocols.md §1.1, §1.4, §1.11, §1.13, §7.1).
+settings and test personas (docs/protocols.md §1.1, §1.4, §1.11, §1.13, §4.1).
 
 Client fields keep iAM Smart's own camelCase names (`clientID`, `redirectURIs`) so the
 YAML reads like an ESP registration; mock settings are snake_case.

@@ -1,7 +1,7 @@
 """Test-only controls, mounted only when `settings.test_controls` is true.
 
 They stand in for what a test cannot wait for or provoke through the protocol itself,
-such as iAM Smart rotating a content key early (protocols.md §1.9: "CEK may be rotated
+such as iAM Smart rotating a content key early (docs/protocols.md §1.9: "CEK may be rotated
 at any time").
 """
 

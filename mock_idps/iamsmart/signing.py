@@ -1,4 +1,4 @@
-"""Checks of the five signed headers every iAM Smart POST carries (protocols.md §1.8, §7.1).
+"""Checks of the five signed headers every iAM Smart POST carries (docs/protocols.md §1.8, §4.1).
 
 HMAC-SHA256 keyed with the client secret over clientID + signatureMethod + timestamp +
 nonce + body; the signature may arrive URL-encoded or not. Replay protection: a nonce

@@ -1,4 +1,4 @@
-"""Content encryption and key wrapping as iAM Smart does them (protocols.md §1.9).
+"""Content encryption and key wrapping as iAM Smart does them (docs/protocols.md §1.9).
 
 Wire format of encrypted content: Base64( int32_be(12) || IV || ciphertext || tag ),
 AES-256-GCM with a 12-byte IV and a 128-bit tag. The CEK goes to the client wrapped

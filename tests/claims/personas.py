@@ -3,7 +3,7 @@
 The values are those of the mock iAM Smart (mock_idps/iamsmart/personas.yaml), written
 out here so that these goldens do not change when the mock's fixtures do.
 
-Each profile holds the fields in the shapes of ref/protocols.md §1.11 (what `profiles`
+Each profile holds the fields in the shapes of docs/protocols.md §1.11 (what `profiles`
 returns), plus `userType` and `lastModifiedDate` from the `getToken` response (§1.6),
 which is how the iAM Smart connector hands them to claim mapping.
 """

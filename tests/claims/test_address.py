@@ -1,4 +1,4 @@
-"""Flattening of the Hong Kong structured address (ref/protocols.md §1.11, §5)."""
+"""Flattening of the Hong Kong structured address (docs/protocols.md §1.11, §1.17)."""
 
 from __future__ import annotations
 

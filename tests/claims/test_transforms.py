@@ -1,4 +1,4 @@
-"""Each registered transform on its own, with the edge cases of ref/protocols.md."""
+"""Each registered transform on its own, with the edge cases of docs/protocols.md."""
 
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ def test_implausible_e164_number_is_refused(number: Any) -> None:
 @pytest.mark.parametrize(
     ("ident", "check"),
     [
-        ("A123456", "3"),  # ref/protocols.md §7.1
+        ("A123456", "3"),  # docs/protocols.md §1.11
         ("AB123456", "9"),  # two-letter prefix: 10*9 + 11*8 + 1*7 + ... = 255 → 9
         ("G100002", "A"),  # remainder 10 is written A
     ],

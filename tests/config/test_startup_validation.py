@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bridge.app import create_app
@@ -34,9 +35,16 @@ def dev_env(tmp_path: Path) -> dict[str, str]:
     return {"IAMSMART_KEK_PRIVATE_KEY_FILE": str(tmp_path / "keys" / "iamsmart-kek.pem")}
 
 
-def test_shipped_configuration_starts_in_development(tmp_path: Path) -> None:
+async def test_shipped_configuration_starts_in_development(tmp_path: Path) -> None:
     ensure_development_keys(tmp_path / "keys", ManualClock())
-    create_app(settings(tmp_path), env=dev_env(tmp_path))
+    app = create_app(settings(tmp_path), env=dev_env(tmp_path))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as http:
+        discovery = await http.get("/.well-known/openid-configuration")
+        keys = await http.get("/jwks.json")
+    assert discovery.status_code == 200, discovery.text
+    assert discovery.json()["issuer"] == settings(tmp_path).issuer
+    assert keys.status_code == 200 and keys.json()["keys"], "signing keys loaded"
 
 
 def test_production_refuses_every_development_placeholder_at_once(tmp_path: Path) -> None:

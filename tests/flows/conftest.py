@@ -19,7 +19,6 @@ import redis
 
 from bridge.app import create_app
 from bridge.clock import ManualClock
-from bridge.development_keys import ensure_development_keys
 from bridge.settings import Settings
 from bridge.store.memory import MemoryBackend
 from bridge.upstream.iamsmart.kek import KEK_FILE, KEK_PUBLIC_FILE
@@ -27,6 +26,7 @@ from mock_idps.guangdong import app as guangdong_app
 from mock_idps.guangdong.config import load_config as load_guangdong_config
 from mock_idps.iamsmart import create_app as create_iamsmart
 from mock_idps.iamsmart.config import load_config as load_iamsmart_config
+from tests.support.dev_keys import development_keys
 from tests.support.servers import Tls, bind_loopback, serving_all, url_of
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,7 +96,7 @@ def running_chain(
         bridge_url = bridge_url.replace("http://", "https://")
     keys_dir = tmp_path / "keys"
     clocks = [ManualClock(START) for _ in range(3)]
-    ensure_development_keys(keys_dir, clocks[0])
+    development_keys(keys_dir, clocks[0])
     env = {
         "BRIDGE_ISSUER": bridge_url,
         "IAMSMART_PUBLIC_URL": iamsmart_url,
@@ -132,14 +132,19 @@ def running_chain(
         keys_dir=keys_dir,
         **{**files, **(settings_overrides or {})},
     )
-    bridge = create_app(
-        settings,
-        clock=clocks[0],
-        env={**env, **(bridge_env or {})},
-        http=upstream_http,
-        backend=None if redis_url else MemoryBackend(clocks[0]),
-        key_ticker=key_ticker,
-    )
+    try:
+        bridge = create_app(
+            settings,
+            clock=clocks[0],
+            env={**env, **(bridge_env or {})},
+            http=upstream_http,
+            backend=None if redis_url else MemoryBackend(clocks[0]),
+            key_ticker=key_ticker,
+        )
+    except BaseException:  # refused at start-up (tests of that): leave no socket open
+        for sock in sockets:
+            sock.close()
+        raise
     iamsmart = create_iamsmart(load_iamsmart_config(env=env), clock=clocks[1].now)
     guangdong = guangdong_app.create_app(load_guangdong_config(env=env), clock=clocks[2].now)
     with serving_all(

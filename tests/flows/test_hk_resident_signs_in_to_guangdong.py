@@ -1,4 +1,4 @@
-"""DESIGN §2.1 end to end: a Hong Kong resident signs in to the Guangdong platform with
+"""End to end: a Hong Kong resident signs in to the Guangdong platform with
 iAM Smart through the bridge, consents, and binds to a pre-seeded Guangdong account."""
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from tests.flows.exchange_support import (
@@ -17,6 +18,10 @@ from tests.flows.exchange_support import (
     sign,
 )
 from tests.support.forge import hs256, public_pem, unsigned
+
+NOT_A_BRIDGE_TOKEN = "The subject_token is not acceptable: it is invalid, expired or revoked"
+"""What a forged copy of a live bridge token gets: refused at its signature, before its
+grant is looked up (an unknown grant is "it has been revoked")."""
 
 
 def partner_claims(xc: ExchangeChain, **overrides: Any) -> dict[str, Any]:
@@ -44,18 +49,20 @@ def refused(xc: ExchangeChain, subject_token: str, token_type: str = JWT_TYPE) -
     return str(body["error_description"])
 
 
-def bridge_access_token_claims(xc: ExchangeChain) -> dict[str, Any]:
-    return {
-        "iss": xc.bridge,
-        "sub": "someone",
-        "aud": xc.bridge,
-        "client_id": "portal-a",
-        "scope": "openid profile",
-        "gid": "nonexistent-grant",
-        "iat": xc.now,
-        "exp": xc.now + 300,
-        "jti": "forged",
-    }
+def live_access_token(xc: ExchangeChain) -> tuple[str, dict[str, Any]]:
+    """A real access token of a live grant, and its claims: a forgery that copies them
+    is refused for its signature alone, never for naming an unknown grant."""
+    token = str(xc.sign_in("portal-a", scope="openid profile")["access_token"])
+    return token, jwt.decode(token, options={"verify_signature": False})
+
+
+def test_the_genuine_token_of_the_grant_is_accepted(xc: ExchangeChain) -> None:
+    """The control for the forgeries below: the same claims, really signed, pass."""
+    token, _ = live_access_token(xc)
+    response = xc.exchange(
+        subject_token=token, subject_token_type=ACCESS_TOKEN_TYPE, audience="yss-records"
+    )
+    assert response.status_code == 200, response.text
 
 
 def test_alg_none_subject_token_is_refused(xc: ExchangeChain) -> None:
@@ -63,14 +70,16 @@ def test_alg_none_subject_token_is_refused(xc: ExchangeChain) -> None:
 
 
 def test_alg_none_bridge_access_token_is_refused(xc: ExchangeChain) -> None:
-    token = unsigned(bridge_access_token_claims(xc), typ="at+jwt")
-    refused(xc, token, ACCESS_TOKEN_TYPE)
+    _, claims = live_access_token(xc)
+    token = unsigned(claims, typ="at+jwt")
+    assert refused(xc, token, ACCESS_TOKEN_TYPE) == NOT_A_BRIDGE_TOKEN
 
 
 def test_hs256_signed_with_the_bridges_public_key_is_refused(xc: ExchangeChain) -> None:
+    _, claims = live_access_token(xc)
     jwk = httpx.get(f"{xc.bridge}/jwks.json").json()["keys"][0]
-    token = hs256(bridge_access_token_claims(xc), public_pem(jwk), kid=jwk["kid"], typ="at+jwt")
-    refused(xc, token, ACCESS_TOKEN_TYPE)
+    token = hs256(claims, public_pem(jwk), kid=jwk["kid"], typ="at+jwt")
+    assert refused(xc, token, ACCESS_TOKEN_TYPE) == NOT_A_BRIDGE_TOKEN
 
 
 def test_hs256_signed_with_the_partners_public_key_is_refused(xc: ExchangeChain) -> None:

@@ -131,6 +131,29 @@ def test_a_mainland_resident_signs_in_and_the_service_gets_hong_kong_claims(
     resident.close()
 
 
+def test_prompt_login_makes_the_platform_ask_again_despite_its_session(
+    gd_chain: Chain, hk_rp: RelyingParty
+) -> None:
+    """OIDC Core §3.1.2.1: `prompt=login` is a fresh authentication. The platform's own
+    session would otherwise answer a second authorize at once (its SSO)."""
+    resident = Resident()
+    first = hk_rp.authorization_request(idp_hint="guangdong")
+    page = sign_in_at_guangdong(resident, at_guangdong(resident, first.url), "chen-fa-ming")
+    consent(resident, page, "allow", stop_at=CLIENT_REDIRECT)
+    again = resident.open(hk_rp.authorization_request(idp_hint="guangdong").url)
+    assert "/consent/" in again.url, "without prompt=login the platform's session answers"
+    forced = hk_rp.authorization_request(idp_hint="guangdong", prompt="login")
+    login = at_guangdong(resident, forced.url)
+    stopped = consent(
+        resident,
+        sign_in_at_guangdong(resident, login, "chen-fa-ming"),
+        "allow",
+        stop_at=CLIENT_REDIRECT,
+    )
+    assert "code" in location_query(stopped)
+    resident.close()
+
+
 @pytest.mark.parametrize(("persona", "acr"), [("lin-xiao-yan", "L1"), ("he-jia-yi", "L0")])
 def test_an_account_below_the_services_level_is_refused_before_any_consent(
     gd_chain: Chain, hk_rp: RelyingParty, persona: str, acr: str

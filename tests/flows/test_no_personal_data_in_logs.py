@@ -1,4 +1,4 @@
-"""No personal data value reaches a log line (DESIGN §5 "Safe"): the whole flow runs for
+"""No personal data value reaches a log line: the whole flow runs for
 every persona — sign-in, consent (remembered, then reused), token, userinfo, binding, the
 resident's own consent page and a withdrawal — while every structlog event and every
 stdlib log record of all three systems is captured. The audit trail, which records

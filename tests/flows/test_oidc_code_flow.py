@@ -223,7 +223,7 @@ def test_iamsmart_code_that_expired_before_the_callback_is_access_denied(
     request = rp.authorization_request()
     qr = at_iamsmart(resident, request.url)
     at_callback = choose(resident, qr, "wong-wing-fung", stop_at=f"{chain.bridge}/callback")
-    chain.iamsmart_clock.advance(61)  # iAM Smart codes live 60 s (protocols.md §1.5)
+    chain.iamsmart_clock.advance(61)  # iAM Smart codes live 60 s (docs/protocols.md §1.5)
     stopped = resident.follow(at_callback.response, stop_at=rp.redirect_uri)
     response = location_query(stopped)
     assert response["error"] == "access_denied"

@@ -1,5 +1,5 @@
 """Claim values handed over at UserInfo are recorded in the audit trail by claim name,
-pairwise subject, client and grant — never the values (DESIGN §2.1 step 6)."""
+pairwise subject, client and grant — never the values."""
 
 from __future__ import annotations
 

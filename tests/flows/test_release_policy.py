@@ -1,6 +1,6 @@
 """Release policy: a client receives at most its registration's `allowed_claims`;
 scopes only narrow that, and the bridge asks iAM Smart only for the profile fields
-those claims need (data minimisation, protocols.md §5)."""
+those claims need (data minimisation, docs/protocols.md §1.17)."""
 
 from __future__ import annotations
 

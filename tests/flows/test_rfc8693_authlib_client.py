@@ -1,4 +1,4 @@
-"""An independent client library drives the bridge unmodified (DESIGN §5): Authlib's
+"""An independent client library drives the bridge unmodified: Authlib's
 OAuth2 client (requests integration) redeems a code with PKCE, refreshes, and performs
 an RFC 8693 token exchange for a Guangdong platform token."""
 

@@ -1,5 +1,5 @@
 """RFC 8693 token exchange at the bridge's token endpoint, over real HTTP, with the mock
-Guangdong platform as the real counterpart of the RFC 7523 grant (DESIGN §2.2)."""
+Guangdong platform as the real counterpart of the RFC 7523 grant."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Binding rules of the mock Guangdong platform (protocols.md §7.2 "Binding behaviour").
+"""Binding rules of the mock Guangdong platform (docs/protocols.md §4.3).
 
 Pure functions over the shipped accounts file: no server, no clock.
 """

@@ -1,4 +1,4 @@
-"""The platform's own OAuth2 dialect for portals (protocols.md §2.2, §2.3, §7.2), over HTTP.
+"""The platform's own OAuth2 dialect for portals (docs/protocols.md §2.2, §2.3, §4.2), over HTTP.
 
 A resident's platform session is made through `app.state.guangdong.sign_in`, the same
 call the iAM Smart sign-in ends with, because the bridge is not part of these tests.

@@ -15,7 +15,8 @@ from bridge.model import (
     UpstreamFlow,
 )
 from bridge.store.backend import KeyValueBackend
-from bridge.store.records import ReplayedCode, Stores, grant_id_for_code, grant_key
+from bridge.store.record_base import code_key, grant_id_for_code, grant_key
+from bridge.store.records import ReplayedCode, Stores
 
 NOW = 1_800_000_000.0
 
@@ -129,6 +130,14 @@ async def test_unknown_code_is_none_and_leaves_nothing_behind(
 ) -> None:
     assert await stores.codes.redeem("never-issued", remember_for=600) is None
     assert await stores.codes.redeem("never-issued", remember_for=600) is None
+    # Nothing written for it: no "consumed" marker, no grant (a flood of random codes
+    # must not fill the store).
+    assert await backend.get(code_key("never-issued")) is None
+    assert await backend.get(grant_key(grant_id_for_code("never-issued"))) is None
+    # ...whereas a real code leaves its marker where the check above looked.
+    await stores.codes.put("the-code", a_code())
+    await stores.codes.redeem("the-code", remember_for=600)
+    assert await backend.get(code_key("the-code")) is not None
 
 
 async def test_expired_code_does_not_redeem(stores: Stores, clock: ManualClock) -> None:

@@ -8,7 +8,8 @@ import asyncio
 
 from bridge.clock import ManualClock
 from bridge.store.backend import KeyValueBackend
-from bridge.store.records import Stores, digest
+from bridge.store.record_base import digest
+from bridge.store.records import Stores
 from bridge.store.refresh_tokens import RefreshToken, ReusedRefreshToken
 
 

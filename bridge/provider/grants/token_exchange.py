@@ -25,12 +25,12 @@ from bridge.errors import InvalidRequestError, UnauthorizedClientError
 from bridge.model import Grant, ObtainedToken
 from bridge.provider.clients import Client
 from bridge.provider.grants.common import TokenLifetimes
+from bridge.provider.presented_tokens import PresentedToken, PresentedTokenVerifier
 from bridge.provider.subject import pairwise_subject
 from bridge.provider.token_exchange import act_claim, choose_targets, parse_request, scope_for
 from bridge.provider.token_exchange_config import ClientExchangePolicy, ExchangeConfig, Target
 from bridge.store.records import Grants
 from bridge.tokens.issuer import TokenIssuer
-from bridge.tokens.presented import PresentedToken, PresentedTokenVerifier
 from bridge.wire import GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_BEARER
 
 log = structlog.get_logger(__name__)

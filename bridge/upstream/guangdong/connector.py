@@ -119,6 +119,10 @@ class GuangdongConnector:
             "redirect_uri": str(self._config.redirect_uri),
             "state": request.state,
         }
+        if "login" in request.prompt:
+            # OIDC prompt=login: without it a live platform session answers at once
+            # (SSO), and the client's demand for a fresh authentication would be lost.
+            params["prompt"] = "login"
         # quote, not quote_plus: the platform compares redirect_uri exactly, encoded.
         query = urlencode(params, quote_via=quote)
         return f"{self._config.browser_base_url}{protocol.AUTHORIZE}?{query}"

@@ -1,5 +1,5 @@
 """iAM Smart (智方便) connector: the bridge as a client of iAM Smart's own protocol
-(protocols.md §1). Not OIDC: HMAC-signed headers, AES-GCM content under a key fetched
+(docs/protocols.md §1). Not OIDC: HMAC-signed headers, AES-GCM content under a key fetched
 through an RSA-wrapped exchange, and a pairwise openID as the subject.
 """
 

@@ -1,4 +1,4 @@
-"""Choosing getQR's `source` and `lang` for a resident's browser (protocols.md §1.2, §1.4).
+"""Choosing getQR's `source` and `lang` for a resident's browser (docs/protocols.md §1.2, §1.4).
 
 On a phone, a mobile `source` with `brokerPage=true` lets iAM Smart open its app on the
 same device; everywhere else the QR page for another device (`PC_Browser`) is right.

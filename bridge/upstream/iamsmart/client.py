@@ -1,5 +1,5 @@
 """The bridge's back-channel calls to iAM Smart: getKey, getToken and profiles
-(protocols.md §1.6, §1.8–§1.11).
+(docs/protocols.md §1.6, §1.8–§1.11).
 
 The content key (CEK) is fetched on first use and kept until `issueAt + expiresIn`.
 iAM Smart may rotate it at any time, so a D30002/D30004 answer triggers one fresh getKey
@@ -187,7 +187,7 @@ class IamSmartClient:
     async def _post(self, path: str, endpoint: str, body: bytes, signed: bytes) -> dict[str, Any]:
         """Send a signed request; re-sign and resend when iAM Smart says our timestamp is
         behind one it has already seen (D20016). iAM Smart wants every request's
-        timestamp >= the previous one of the client (protocols.md §1.8), which concurrent
+        timestamp >= the previous one of the client (docs/protocols.md §1.8), which concurrent
         requests — from one instance or several — cannot guarantee on arrival; a refused
         request changed nothing upstream, so sending it again with a fresh timestamp and
         nonce is safe. Measured with `python -m bench` (2 workers, 32 concurrent

@@ -1,5 +1,5 @@
 """Configuration of the iAM Smart connector (what the bridge registered in ESP,
-protocols.md §1.1, §1.7, §1.8)."""
+docs/protocols.md §1.1, §1.7, §1.8)."""
 
 from __future__ import annotations
 

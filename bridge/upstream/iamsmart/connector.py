@@ -1,5 +1,5 @@
 """The iAM Smart connector: QR/broker-page sign-in, then getToken and profiles
-(protocols.md §1.2, §1.4–§1.6, §1.11), behind the bridge's `Connector` Protocol.
+(docs/protocols.md §1.2, §1.4–§1.6, §1.11), behind the bridge's `Connector` Protocol.
 
 The resident's identity is iAM Smart's pairwise openID; profile fields are fetched only
 when the release policy asks for them (`UpstreamAuthRequest.fields`).

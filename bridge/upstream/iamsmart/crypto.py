@@ -1,4 +1,4 @@
-"""Content encryption with the CEK and CEK unwrapping with the KEK (protocols.md §1.9).
+"""Content encryption with the CEK and CEK unwrapping with the KEK (docs/protocols.md §1.9).
 
 AES-256-GCM, 12-byte IV, 128-bit tag; wire format Base64(int32_be(12) || IV ||
 ciphertext || tag). The CEK arrives wrapped with RSA PKCS#1 v1.5 under our KEK.

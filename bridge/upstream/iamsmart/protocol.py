@@ -1,5 +1,5 @@
 """Wire constants of iAM Smart: endpoint paths, profile field names and business codes,
-and what each code means for the bridge (protocols.md §1.3, §1.11, §1.12).
+and what each code means for the bridge (docs/protocols.md §1.3, §1.11, §1.12).
 """
 
 from __future__ import annotations

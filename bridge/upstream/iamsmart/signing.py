@@ -1,4 +1,4 @@
-"""The five signed headers of every iAM Smart POST (protocols.md §1.8).
+"""The five signed headers of every iAM Smart POST (docs/protocols.md §1.8).
 
 signature = URL-encode(Base64(HMAC-SHA256(clientSecret, clientID + signatureMethod +
 timestamp + nonce + body))). Each request gets a fresh nonce, and timestamps never go

@@ -1,7 +1,7 @@
 """Shared pieces for tests that talk to the mock iAM Smart over real HTTP.
 
 `WireClient` is a deliberately separate, minimal implementation of the iAM Smart wire
-protocol (protocols.md §1.8, §1.9) so the mock is checked against a reading of the spec
+protocol (docs/protocols.md §1.8, §1.9) so the mock is checked against a reading of the spec
 other than the bridge connector's. `sign_in` plays the resident's browser on the QR page.
 """
 

@@ -1,4 +1,4 @@
-"""getKey / revokeKey and AES-GCM content (protocols.md §1.9, §1.10, §7.1)."""
+"""getKey / revokeKey and AES-GCM content (docs/protocols.md §1.9, §1.10, §4.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""getQR, the QR page and the resident's decisions (protocols.md §1.4, §1.5, §7.1)."""
+"""getQR, the QR page and the resident's decisions (docs/protocols.md §1.4, §1.5, §4.1)."""
 
 from __future__ import annotations
 

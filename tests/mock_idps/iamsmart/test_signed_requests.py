@@ -1,4 +1,4 @@
-"""Signed headers and replay protection of every iAM Smart POST (protocols.md §1.8, §7.1)."""
+"""Signed headers and replay protection of every iAM Smart POST (docs/protocols.md §1.8, §4.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""getToken and profiles (protocols.md §1.6, §1.11, §1.14, §7.1)."""
+"""getToken and profiles (docs/protocols.md §1.6, §1.11, §1.14, §4.1)."""
 
 from __future__ import annotations
 

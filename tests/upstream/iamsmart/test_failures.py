@@ -1,5 +1,5 @@
 """How the iAM Smart connector fails, and recovers from a stale content key
-(protocols.md §1.8, §1.9, §1.12, §1.13)."""
+(docs/protocols.md §1.8, §1.9, §1.12, §1.13)."""
 
 from __future__ import annotations
 
@@ -256,7 +256,7 @@ async def test_a_request_refused_for_its_timestamp_is_resent_with_a_fresh_nonce(
     resident: SignIn,
     wire: WireClient,
 ) -> None:
-    """protocols.md §1.8: iAM Smart refuses a timestamp lower than the client's previous
+    """docs/protocols.md §1.8: iAM Smart refuses a timestamp lower than the client's previous
     one (D20016). With several instances, or concurrent requests, a later-stamped request
     can arrive first; the refused request changed nothing upstream, so the connector
     signs it again (fresh timestamp and nonce) and resends it, a bounded number of times.

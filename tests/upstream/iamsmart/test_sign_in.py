@@ -1,5 +1,5 @@
 """The iAM Smart connector signing residents in against the mock over real HTTP
-(protocols.md §1.2, §1.4–§1.6, §1.11, §1.14)."""
+(docs/protocols.md §1.2, §1.4–§1.6, §1.11, §1.14)."""
 
 from __future__ import annotations
 

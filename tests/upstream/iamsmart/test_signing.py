@@ -1,4 +1,4 @@
-"""The signed headers of iAM Smart requests (protocols.md §1.8)."""
+"""The signed headers of iAM Smart requests (docs/protocols.md §1.8)."""
 
 from __future__ import annotations
 
