@@ -32,6 +32,7 @@ from bridge.http.routes.health import health_routes
 from bridge.http.routes.metrics import metrics_routes
 from bridge.http.routes.signin import signin_routes
 from bridge.http.views import ConsentPages
+from bridge.metrics import BridgeMetrics
 from bridge.settings import Settings
 from bridge.signing.ring import SleepingTicker, Ticker
 from bridge.store.backend import KeyValueBackend
@@ -62,9 +63,10 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
         health_routes(
             core.backend, core.key_ring, 3 * settings.keys_refresh_interval, core.database
         ),
-        metrics_routes(core.metrics),
     ):
         app.include_router(router)
+    if settings.metrics_public:  # otherwise on its own listener only (metrics_app)
+        app.include_router(metrics_routes(core.metrics))
 
 
 class BridgeApp(FastAPI):
@@ -127,6 +129,14 @@ def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
             request, unhandled_error(exc), pages, settings.issuer
         ),
     )
+    return app
+
+
+def metrics_app(metrics: BridgeMetrics) -> FastAPI:
+    """The metrics listener's app: /metrics and nothing else, so a port reachable by
+    Prometheus exposes no sign-in or token endpoint."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(metrics_routes(metrics))
     return app
 
 

@@ -9,6 +9,8 @@ that the configuration files read (`${VAR:-default}`).
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,7 +23,8 @@ import uvicorn
 from bridge.app import create_app
 from bridge.clock import SystemClock
 from bridge.development_keys import ensure_development_keys
-from bridge.settings import Settings
+from bridge.errors import BridgeError
+from bridge.settings import settings_from_environment
 from bridge.upstream.iamsmart.kek import KEK_PUBLIC_FILE
 
 
@@ -35,6 +38,43 @@ class DemoPorts:
 
     def url(self, port: int) -> str:
         return f"http://{self.host}:{port}"
+
+    def named(self) -> dict[str, tuple[int, str]]:
+        """Server → its port and the option that sets it."""
+        return {
+            "the bridge": (self.bridge, "--port"),
+            "the mock iAM Smart": (self.iamsmart, "--iamsmart-port"),
+            "the mock Guangdong platform": (self.guangdong, "--guangdong-port"),
+            "the mock Hong Kong e-service": (self.hk_eservice, "--hk-eservice-port"),
+        }
+
+
+class DemoError(BridgeError):
+    """The demo cannot start: a busy port or a mock that did not come up."""
+
+
+def check_ports_free(ports: DemoPorts) -> None:
+    """Say which port is taken before anything starts (and before the banner), instead
+    of a mock's exit status after the others are already up."""
+    busy = []
+    for server, (port, option) in ports.named().items():
+        with socket.socket(socket.AF_INET6 if ":" in ports.host else socket.AF_INET) as probe:
+            try:
+                probe.bind((ports.host, port))
+            except OSError:
+                busy.append(
+                    f"port {port} on {ports.host} ({server}) is in use: free it or {option}"
+                )
+    if busy:
+        raise DemoError("; ".join(busy))
+
+
+class _Stopped(Exception):
+    """SIGTERM arrived: stop like Ctrl+C does, through the `finally` that stops the mocks."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped
 
 
 def demo_environment(ports: DemoPorts, keys_dir: Path) -> dict[str, str]:
@@ -63,14 +103,14 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 2
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with status {process.returncode}")
+            raise DemoError(f"{url} exited with status {process.returncode} (its output is above)")
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"{url} did not become healthy in {seconds:.0f} s")
+    raise DemoError(f"{url} did not become healthy in {seconds:.0f} s")
 
 
 def _banner(ports: DemoPorts, redis_url: str | None) -> str:
@@ -91,13 +131,14 @@ def _banner(ports: DemoPorts, redis_url: str | None) -> str:
 
 
 def run_demo(ports: DemoPorts, *, redis_url: str | None, keys_dir: Path = Path("keys")) -> None:
+    check_ports_free(ports)
     created = ensure_development_keys(keys_dir, SystemClock())
     for item in created:
         print(f"created development {item} under {keys_dir}/ (for this demo only)")
     env = demo_environment(ports, keys_dir)
     if redis_url:
         env["BRIDGE_REDIS_URL"] = redis_url
-    settings = Settings(
+    settings = settings_from_environment(
         env="development",
         issuer=ports.url(ports.bridge),
         redis_url=redis_url,
@@ -110,13 +151,19 @@ def run_demo(ports: DemoPorts, *, redis_url: str | None, keys_dir: Path = Path("
         "mock_idps.guangdong": ports.guangdong,
         "mock_idps.hk_eservice": ports.hk_eservice,
     }
+    # uvicorn re-raises the signal it stopped on once it is done; SIGTERM's default
+    # action would then end the process before the mocks are stopped.
+    previous = signal.signal(signal.SIGTERM, _stop)
     children = [_start_mock(module, ports, port, env) for module, port in mocks.items()]
     try:
         for port, child in zip(mocks.values(), children, strict=True):
             _wait_healthy(ports.url(port), child)
         print(_banner(ports, redis_url), flush=True)
         uvicorn.run(app, host=ports.host, port=ports.bridge, log_level="warning")
+    except (_Stopped, KeyboardInterrupt):
+        pass  # asked to stop: a clean exit once the mocks are down
     finally:
+        signal.signal(signal.SIGTERM, previous)
         for child in children:
             child.terminate()
         for child in children:

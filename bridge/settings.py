@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bridge.errors import ConfigError
 from bridge.store.redis_client import RedisOptions, parse_redis_url
 from bridge.wire import SigningAlgorithm as Algorithm
 
@@ -214,6 +216,23 @@ class Settings(BaseSettings):
         "long a client registered at another instance may stay unknown here.",
     )
     upstream_timeout: float = Field(10.0, gt=0, description="Back-channel call timeout, s.")
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of a separate listener serving only /metrics (`bridge serve "
+        "--metrics-port`), on BRIDGE_METRICS_HOST; unset: no metrics listener.",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description="Interface of the metrics listener: loopback by default; a private "
+        "network address where Prometheus runs elsewhere, never a public one.",
+    )
+    metrics_public: bool = Field(
+        False,
+        description="Also serve /metrics on the public listener (off: it answers 404 "
+        "there). Only behind a gateway that refuses /metrics itself.",
+    )
     log_level: str = Field("INFO", description="Log level.")
     log_format: Literal["json", "console"] = Field("json", description="Log line format.")
 
@@ -274,11 +293,62 @@ class Settings(BaseSettings):
                 problems.append(f"BRIDGE_{name.upper()} is the development placeholder")
             elif len(value) < 32:
                 problems.append(f"BRIDGE_{name.upper()} must be at least 32 characters")
-        host = urlsplit(self.issuer).hostname or ""
-        if self.issuer.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):
-            problems.append("BRIDGE_ISSUER must use https outside loopback")
+        if not self.issuer.startswith("https://"):
+            # Even on loopback: behind a TLS gateway an http issuer puts http URLs in
+            # discovery and tokens, and cookies lose their Secure flag.
+            problems.append(
+                f"BRIDGE_ISSUER {self.issuer} must use https in production (the public URL "
+                "clients and residents' browsers use)"
+            )
         if self.redis_url is None:
             problems.append(
                 "BRIDGE_REDIS_URL is required: the memory store cannot be shared by instances"
             )
         return problems
+
+
+_KINDS = {int: "a whole number", float: "a number", bool: "true or false"}
+
+
+def _accepts(name: str) -> str:
+    """What a numeric setting accepts, as an operator reads it ("a whole number, at
+    least 1 and at most 60"); empty where pydantic's message already says it."""
+    field = Settings.model_fields.get(name)
+    if field is None or field.annotation not in _KINDS:
+        return ""
+    limits = []
+    for item in field.metadata:
+        if isinstance(item, Ge):
+            limits.append(f"at least {item.ge}")
+        elif isinstance(item, Gt):
+            limits.append(f"more than {item.gt}")
+        elif isinstance(item, Le):
+            limits.append(f"at most {item.le}")
+        elif isinstance(item, Lt):
+            limits.append(f"less than {item.lt}")
+    kind = _KINDS[field.annotation]
+    return f"{kind}, {' and '.join(limits)}" if limits else kind
+
+
+def describe_settings_error(error: ValidationError) -> list[str]:
+    """One line per malformed variable, named as the operator set it (BRIDGE_CODE_TTL,
+    not code_ttl), with what it accepts; the value itself is not repeated (it may be a
+    secret)."""
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else ""
+        accepts = _accepts(name)
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(
+            f"BRIDGE_{name.upper()}: {message}" + (f"; accepts {accepts}" if accepts else "")
+        )
+    return lines
+
+
+def settings_from_environment(**overrides: object) -> Settings:
+    """The settings from BRIDGE_* variables (and `overrides`); a malformed variable is a
+    `ConfigError` naming it, never a traceback."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError("settings", describe_settings_error(exc)) from None

@@ -19,6 +19,7 @@ signed report (RFC 6962's signed tree heads play the same role).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -164,6 +165,14 @@ def verify(
     if expect_head is not None:
         _check_head(expect_head, chain, report)
     return report
+
+
+_HEAD = re.compile(r"[0-9]+:[0-9a-f]{64}")
+
+
+def is_head(text: str) -> bool:
+    """Whether `text` is a head as `verify` and `export` print it (SEQ:SHA256HEX)."""
+    return _HEAD.fullmatch(text) is not None
 
 
 def _check_head(expect_head: str, chain: dict[int, _Entry], report: Report) -> None:

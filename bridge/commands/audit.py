@@ -26,8 +26,9 @@ from bridge.settings import DEFAULT_AUDIT_RETENTION_DAYS
 
 if TYPE_CHECKING:
     from bridge.durable.retention import Checkpoint, CheckpointSeal
+from bridge.commands import group
 
-app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+app = group("The hash-chained audit trail.")
 
 RedisOption = Annotated[
     str | None,
@@ -46,6 +47,18 @@ StoreKeyOption = Annotated[
         help="The bridge's store secret: seals and checks retention checkpoints.",
     ),
 ]
+
+
+def _head_option(value: str | None) -> str | None:
+    """A mistyped head is a usage error, not evidence of tampering."""
+    from bridge.audit.verify import is_head
+
+    if value is not None and not is_head(value):
+        raise typer.BadParameter(
+            f"{value!r} is not a valid head: expected SEQ:SHA256 as `verify` and `export` "
+            "print it (e.g. 42:3f9a…, 64 lowercase hex digits)"
+        )
+    return value
 
 
 def _need_redis(redis_url: str | None) -> str:
@@ -108,7 +121,10 @@ def verify(
     store_key: StoreKeyOption = None,
     key: Annotated[str, typer.Option(help="Stream key.")] = STREAM_KEY,
     expect_head: Annotated[
-        str | None, typer.Option(help="A head noted earlier (SEQ:SHA256) that must be there.")
+        str | None,
+        typer.Option(
+            help="A head noted earlier (SEQ:SHA256) that must be there.", callback=_head_option
+        ),
     ] = None,
     checkpoint_cut: Annotated[
         str | None,

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,12 +48,20 @@ class Demo:
     hk_eservice: str
     env: dict[str, str]
     output: str = ""
+    children: tuple[int, ...] = ()
+    """The mocks' process ids, read while the demo ran."""
+
+
+def child_pids(pid: int) -> tuple[int, ...]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return tuple(int(child) for child in children)
 
 
 @contextmanager
-def running_demo(keys_dir: Path) -> Iterator[Demo]:
+def running_demo(keys_dir: Path, stop: signal.Signals = signal.SIGINT) -> Iterator[Demo]:
     """Start `python -m bridge demo` (environment cleaned of BRIDGE_/IAMSMART_ settings),
-    wait for its servers, and stop it with Ctrl+C; `output` holds what it printed."""
+    wait for its servers, and stop it with `stop` (Ctrl+C); `output` holds what it
+    printed."""
     ports = free_ports(4)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BRIDGE_", "IAMSMART_"))}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
@@ -83,11 +91,15 @@ def running_demo(keys_dir: Path) -> Iterator[Demo]:
     try:
         for url in (bridge, iamsmart, guangdong, hk_eservice):
             wait_until_up(f"{url}/healthz", process)
+        demo.children = child_pids(process.pid)
         yield demo
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         try:
             demo.output = process.communicate(timeout=20)[0].decode()
         except subprocess.TimeoutExpired:
             process.kill()
+            for pid in demo.children:  # orphaned mocks would hold the output pipe open
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             demo.output = process.communicate()[0].decode()
