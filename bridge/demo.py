@@ -35,6 +35,7 @@ class DemoPorts:
     iamsmart: int = 8001
     guangdong: int = 8002
     hk_eservice: int = 8003
+    kiosk: int = 8004
 
     def url(self, port: int) -> str:
         return f"http://{self.host}:{port}"
@@ -87,6 +88,10 @@ def demo_environment(ports: DemoPorts, keys_dir: Path) -> dict[str, str]:
         "GUANGDONG_PUBLIC_URL": ports.url(ports.guangdong),
         "GUANGDONG_API_URL": ports.url(ports.guangdong),
         "HK_ESERVICE_PUBLIC_URL": ports.url(ports.hk_eservice),
+        "KIOSK_PUBLIC_URL": ports.url(ports.kiosk),
+        # where the bridge POSTs logout tokens (a container would use service names)
+        "GUANGDONG_BACKCHANNEL_LOGOUT_URI": f"{ports.url(ports.guangdong)}/oidc/backchannel-logout",
+        "HK_ESERVICE_BACKCHANNEL_LOGOUT_URI": f"{ports.url(ports.hk_eservice)}/backchannel-logout",
         "IAMSMART_KEK_PUBLIC_KEY_FILE": str(keys_dir / KEK_PUBLIC_FILE),
         "IAMSMART_KEK_PRIVATE_KEY_FILE": str(keys_dir / "iamsmart-kek.pem"),
     }
@@ -99,7 +104,8 @@ def _start_mock(
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    # Generous: four mocks import FastAPI at once, and a loaded machine takes its time.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -121,11 +127,15 @@ def _banner(ports: DemoPorts, redis_url: str | None) -> str:
         f"  mock iAM Smart             {ports.url(ports.iamsmart)}\n"
         f"  mock Guangdong platform    {ports.url(ports.guangdong)}\n"
         f"  mock Hong Kong e-service   {ports.url(ports.hk_eservice)}\n"
+        f"  mock kiosk                 {ports.url(ports.kiosk)}\n"
         f"  store                      {store}\n\n"
         "  Hong Kong resident → Guangdong service:\n"
         f"    Open {ports.url(ports.guangdong)}/ and choose 「智方便 iAM Smart」.\n"
         "  Mainland resident → Hong Kong service:\n"
         f"    Open {ports.url(ports.hk_eservice)}/ and choose 「廣東省統一身份認證」.\n"
+        "  At a kiosk (RFC 8628), with a second browser window as the phone:\n"
+        f"    Open {ports.url(ports.kiosk)}/ , press Start, open the QR code's link\n"
+        f"    (or {ports.url(ports.bridge)}/device and type the code) in the other window.\n"
         "  Press Ctrl+C to stop.\n"
     )
 
@@ -150,6 +160,7 @@ def run_demo(ports: DemoPorts, *, redis_url: str | None, keys_dir: Path = Path("
         "mock_idps.iamsmart": ports.iamsmart,
         "mock_idps.guangdong": ports.guangdong,
         "mock_idps.hk_eservice": ports.hk_eservice,
+        "mock_idps.kiosk": ports.kiosk,
     }
     # uvicorn re-raises the signal it stopped on once it is done; SIGTERM's default
     # action would then end the process before the mocks are stopped.

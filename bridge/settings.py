@@ -108,6 +108,27 @@ class Settings(BaseSettings):
         "seconds; the consent page offers it in whole days (under a day: not offered). A "
         "request for any claim the remembered consent does not cover asks again.",
     )
+    session_ttl: int = Field(
+        8 * 3600,
+        ge=60,
+        description="How long a bridge session (what logout ends) lives after the last "
+        "sign-in in it, seconds.",
+    )
+    backchannel_timeout: float = Field(
+        5.0, gt=0, description="Seconds a client has to answer a back-channel logout POST."
+    )
+    backchannel_retry_base: float = Field(
+        10.0,
+        gt=0,
+        description="First retry of a failed back-channel logout after this many seconds, "
+        "doubling each time.",
+    )
+    backchannel_max_attempts: int = Field(
+        8, ge=1, description="Back-channel logout attempts before it is recorded as failed."
+    )
+    backchannel_poll_interval: float = Field(
+        1.0, gt=0, description="How often the delivery worker looks for due deliveries."
+    )
     account_session_ttl: int = Field(
         900,
         ge=60,
@@ -116,6 +137,29 @@ class Settings(BaseSettings):
     )
     access_token_ttl: int = Field(600, ge=30, description="Access token lifetime, seconds.")
     id_token_ttl: int = Field(600, ge=30, description="ID token lifetime, seconds.")
+    # --- kiosks (RFC 8628 device authorization grant) ---
+    device_code_ttl: int = Field(
+        600, ge=60, le=600, description="How long a kiosk's device and user codes live."
+    )
+    device_poll_interval: int = Field(
+        5, ge=1, le=60, description="Seconds a kiosk must wait between polls of /token."
+    )
+    kiosk_token_ttl: int = Field(
+        300,
+        ge=30,
+        le=900,
+        description="Lifetime of a kiosk's access and ID tokens: a kiosk is shared, so "
+        "its tokens are short and it never gets a refresh token.",
+    )
+    device_guesses_per_browser: int = Field(
+        10, ge=1, description="User codes one browser may try in a guess window."
+    )
+    device_guesses_per_address: int = Field(
+        30, ge=1, description="User codes one network address may try in a guess window."
+    )
+    device_guess_window: int = Field(
+        600, ge=60, description="The fixed window of the user-code guess counters, seconds."
+    )
     jwks_max_age: int = Field(
         300,
         ge=0,

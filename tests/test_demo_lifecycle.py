@@ -32,10 +32,11 @@ def gone(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"  # exited, not reaped
 
 
-def test_sigterm_stops_the_demo_and_both_mocks_and_frees_their_ports(tmp_path: Path) -> None:
+def test_sigterm_stops_the_demo_and_every_mock_and_frees_their_ports(tmp_path: Path) -> None:
     with running_demo(tmp_path / "keys", stop=signal.SIGTERM) as demo:
-        ports = [int(url.rsplit(":", 1)[1]) for url in (demo.bridge, demo.iamsmart, demo.guangdong)]
-        assert len(demo.children) == 3, "the demo runs its three mocks as children"
+        urls = (demo.bridge, demo.iamsmart, demo.guangdong, demo.hk_eservice, demo.kiosk)
+        ports = [int(url.rsplit(":", 1)[1]) for url in urls]
+        assert len(demo.children) == 4, "the demo runs its four mocks as children"
     assert demo.process.returncode == 0, demo.output
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not all(gone(pid) for pid in demo.children):
@@ -45,7 +46,7 @@ def test_sigterm_stops_the_demo_and_both_mocks_and_frees_their_ports(tmp_path: P
 
 
 def test_a_busy_port_is_named_before_anything_starts(tmp_path: Path) -> None:
-    bridge, iamsmart, guangdong, hk = free_ports(4)
+    bridge, iamsmart, guangdong, hk, kiosk = free_ports(5)
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", iamsmart))
         squatter.listen()
@@ -63,6 +64,8 @@ def test_a_busy_port_is_named_before_anything_starts(tmp_path: Path) -> None:
                 str(guangdong),
                 "--hk-eservice-port",
                 str(hk),
+                "--kiosk-port",
+                str(kiosk),
                 "--keys-dir",
                 str(tmp_path / "keys"),
             ],

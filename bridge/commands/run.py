@@ -22,6 +22,7 @@ def demo(
     iamsmart_port: Annotated[int, typer.Option(help="Mock iAM Smart port.")] = 8001,
     guangdong_port: Annotated[int, typer.Option(help="Mock Guangdong platform port.")] = 8002,
     hk_eservice_port: Annotated[int, typer.Option(help="Mock Hong Kong e-service port.")] = 8003,
+    kiosk_port: Annotated[int, typer.Option(help="Mock kiosk port (RFC 8628).")] = 8004,
     redis: Annotated[
         str | None,
         typer.Option(envvar="BRIDGE_REDIS_URL", help="Use this Redis instead of memory."),
@@ -39,6 +40,7 @@ def demo(
         iamsmart=iamsmart_port,
         guangdong=guangdong_port,
         hk_eservice=hk_eservice_port,
+        kiosk=kiosk_port,
     )
     try:
         run_demo(ports, redis_url=redis, keys_dir=keys_dir)

@@ -6,6 +6,8 @@ someone without the bridge's secret (records removed before their time)."""
 from __future__ import annotations
 
 import asyncio
+import re
+from pathlib import Path
 
 import psycopg
 from typer.testing import CliRunner
@@ -137,3 +139,24 @@ def test_a_checkpoint_moved_forward_without_the_bridge_secret_is_detected(
     sql(database_url, "DELETE FROM audit_checkpoints WHERE position = 7")
     code, out = verify(database_url)  # the real checkpoint (3) is the latest again
     assert code == 1 and "REMOVED: record 4 was removed" in out, out
+
+
+def test_an_export_of_a_pruned_trail_verifies_from_the_cut_it_names(
+    database_url: str, tmp_path: Path
+) -> None:
+    append(database_url, 8)
+    age(database_url, 3)
+    prune(database_url)
+    exported = tmp_path / "trail.jsonl"
+    result = CliRunner().invoke(
+        cli, ["audit", "export", "--database", database_url, "--output", str(exported)]
+    )
+    assert result.exit_code == 0, result.output
+    cut = re.search(r"checkpoint (\d+:[0-9a-f]{64})", result.output)
+    assert cut is not None and cut.group(1).startswith("3:"), result.output
+    assert "exported 5 records, intact" in result.output
+
+    code, out = bridge("audit", "verify", "--file", str(exported), "--checkpoint", cut.group(1))
+    assert code == 0 and "intact: 5 records, head 8:" in out, out
+    code, out = bridge("audit", "verify", "--file", str(exported))
+    assert code == 1 and "record 1 was removed" in out, "without the cut, records are missing"

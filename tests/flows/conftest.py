@@ -88,9 +88,15 @@ def running_chain(
     settings_overrides: dict[str, Any] | None = None,
     key_ticker: Any = None,
     bridge_tls: Tls | None = None,
+    restart_of: Chain | None = None,
 ) -> Iterator[Chain]:
-    """`bridge_tls`: the bridge speaks https (its issuer is an https URL)."""
+    """`bridge_tls`: the bridge speaks https (its issuer is an https URL).
+    `restart_of`: a chain that has stopped; the bridge comes back on its port, with its
+    keys and its store (Redis is not emptied)."""
     sockets = [bind_loopback() for _ in range(3)]
+    if restart_of is not None:
+        sockets[0].close()
+        sockets[0] = bind_loopback(int(restart_of.bridge.rsplit(":", 1)[1]))
     bridge_url, iamsmart_url, guangdong_url = (url_of(s) for s in sockets)
     if bridge_tls is not None:
         bridge_url = bridge_url.replace("http://", "https://")
@@ -109,7 +115,7 @@ def running_chain(
         "GUANGDONG_TEST_CONTROLS": "true",
         **(env_overrides or {}),
     }
-    if redis_url is not None and redis_url.startswith("redis://"):
+    if redis_url is not None and redis_url.startswith("redis://") and restart_of is None:
         # the tests' own server, never a shared one (topologies are emptied by their fixture)
         with redis.Redis.from_url(redis_url) as client:
             client.flushdb()

@@ -59,12 +59,14 @@ def test_readiness_names_a_stopped_database_and_recovers_when_it_is_back(
     assert str(own_postgres.port) not in down.text, "no address or credential in the answer"
     during = Tally()
     assert sign_in(pg_chain.bridge, during) is None, "no sign-in finishes unrecorded"
+    print(f"PostgreSQL down: /readyz in {down.elapsed.total_seconds():.2f} s; {during.summary()}")
     assert not during.broken, during.broken
     # the callback already reads remembered consents there: the resident gets the 503 page
     assert sum(n for k, n in during.answers.items() if k.endswith(":unavailable")) == 1
 
     own_postgres.start()
-    assert httpx.get(f"{pg_chain.bridge}/readyz").status_code == 200
+    back = httpx.get(f"{pg_chain.bridge}/readyz")
+    assert back.status_code == 200, back.text
     after = Tally()
     for _ in range(3):  # the pool's stale connections are replaced, not lent out
         assert sign_in(pg_chain.bridge, after) is not None, after.answers

@@ -46,6 +46,7 @@ class Demo:
     iamsmart: str
     guangdong: str
     hk_eservice: str
+    kiosk: str
     env: dict[str, str]
     output: str = ""
     children: tuple[int, ...] = ()
@@ -62,7 +63,7 @@ def running_demo(keys_dir: Path, stop: signal.Signals = signal.SIGINT) -> Iterat
     """Start `python -m bridge demo` (environment cleaned of BRIDGE_/IAMSMART_ settings),
     wait for its servers, and stop it with `stop` (Ctrl+C); `output` holds what it
     printed."""
-    ports = free_ports(4)
+    ports = free_ports(5)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BRIDGE_", "IAMSMART_"))}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [
@@ -78,6 +79,8 @@ def running_demo(keys_dir: Path, stop: signal.Signals = signal.SIGINT) -> Iterat
             str(ports[2]),
             "--hk-eservice-port",
             str(ports[3]),
+            "--kiosk-port",
+            str(ports[4]),
             "--keys-dir",
             str(keys_dir),
         ],
@@ -86,11 +89,16 @@ def running_demo(keys_dir: Path, stop: signal.Signals = signal.SIGINT) -> Iterat
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    bridge, iamsmart, guangdong, hk_eservice = (f"http://127.0.0.1:{p}" for p in ports)
-    demo = Demo(process, bridge, iamsmart, guangdong, hk_eservice, env)
+    bridge, iamsmart, guangdong, hk_eservice, kiosk = (f"http://127.0.0.1:{p}" for p in ports)
+    demo = Demo(process, bridge, iamsmart, guangdong, hk_eservice, kiosk, env)
     try:
-        for url in (bridge, iamsmart, guangdong, hk_eservice):
-            wait_until_up(f"{url}/healthz", process)
+        try:
+            for url in (bridge, iamsmart, guangdong, hk_eservice, kiosk):
+                wait_until_up(f"{url}/healthz", process)
+        except AssertionError as failed:  # say why: the demo's own output
+            process.kill()
+            output = process.communicate()[0].decode()[-3000:]
+            raise AssertionError(f"{failed}\n--- demo output ---\n{output}") from None
         demo.children = child_pids(process.pid)
         yield demo
     finally:
