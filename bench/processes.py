@@ -37,14 +37,18 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 3
 
 @contextmanager
 def running(
-    name: str, command: list[str], env: Mapping[str, str], health_url: str
+    name: str,
+    command: list[str],
+    env: Mapping[str, str],
+    health_url: str,
+    cwd: Path = REPO,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start a server whose logs go to a file (a pipe nobody reads would block it)."""
     log_dir = Path(env.get("BENCH_LOG_DIR", tempfile.gettempdir()))
     log_path = log_dir / f"{name}-{time.time_ns()}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-            command, env={**os.environ, **env}, cwd=REPO, stdout=log, stderr=log
+            command, env={**os.environ, **env}, cwd=cwd, stdout=log, stderr=log
         )
         try:
             try:
@@ -65,8 +69,9 @@ def running(
 
 
 def bridge(
-    port: int, workers: int, env: Mapping[str, str]
+    port: int, workers: int, env: Mapping[str, str], source: Path = REPO
 ) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """`source`: a checkout of the bridge to serve (another commit's, for bench.ab)."""
     command = [
         sys.executable,
         "-m",
@@ -79,7 +84,10 @@ def bridge(
         "--workers",
         str(workers),
     ]
-    return running(f"bridge-w{workers}", command, env, f"http://127.0.0.1:{port}/healthz")
+    if source != REPO:  # `-m` puts the working directory first on sys.path
+        env = {**env, "PYTHONPATH": str(source)}
+    health = f"http://127.0.0.1:{port}/healthz"
+    return running(f"bridge-w{workers}", command, env, health, cwd=source)
 
 
 def mock(

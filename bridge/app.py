@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 import httpx
 import structlog
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from bridge import __version__
 from bridge.audit import AuditTrail
@@ -22,6 +23,7 @@ from bridge.http.answers import CookiePolicy
 from bridge.http.api import ApiEndpoints
 from bridge.http.consents_page import ConsentsPage
 from bridge.http.device_pages import DevicePages
+from bridge.http.documents import StaticDocuments
 from bridge.http.errors import install_error_handlers, render_error, unhandled_error
 from bridge.http.middleware import RequestContextMiddleware
 from bridge.http.pages import Pages
@@ -30,7 +32,6 @@ from bridge.http.routes.device import device_routes
 from bridge.http.routes.error_page import error_routes
 from bridge.http.routes.health import health_routes
 from bridge.http.routes.logout import logout_routes
-from bridge.http.routes.metadata import metadata_routes
 from bridge.http.routes.metrics import metrics_routes
 from bridge.http.routes.same_device import same_device_routes
 from bridge.http.routes.signin import signin_routes
@@ -60,7 +61,6 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
     )
     consents_page = ConsentsPage(clients=core.clients, directions=core.directions, pages=pages)
     for router in (
-        metadata_routes(core.discovery, core.key_ring, core.metrics),
         signin_routes(core.signin, consent_pages, pages, cookies),
         consents_routes(core.signin.accounts, consents_page, pages, cookies),
         device_routes(
@@ -76,6 +76,17 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
         app.include_router(router)
     if settings.metrics_public:  # otherwise on its own listener only (metrics_app)
         app.include_router(metrics_routes(core.metrics))
+
+
+class BridgeApp(FastAPI):
+    """FastAPI, with discovery, RFC 8414 metadata and the JWKS answered before any of its
+    middleware (http/documents.py says why)."""
+
+    documents: StaticDocuments | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.documents is None or not await self.documents.answer(scope, send):
+            await super().__call__(scope, receive, send)
 
 
 def _logout_workers(core: Core) -> list[asyncio.Task[None]]:
@@ -111,13 +122,19 @@ def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
                 await task
         await core.aclose()
 
-    app = FastAPI(
+    app = BridgeApp(
         title="GBA identity bridge",
         version=__version__,
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+    )
+    app.documents = StaticDocuments(
+        discovery=core.discovery,
+        keys=core.key_ring.current,
+        jwks_max_age=core.key_ring.policy.jwks_max_age,
+        metrics=core.metrics,
     )
     app.state.core = core  # for tests and operators' tooling; routes never reach for it
     pages = Pages()

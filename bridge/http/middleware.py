@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import structlog
 from starlette.requests import Request
@@ -37,6 +37,12 @@ def loggable_path(scope: Scope) -> str:
     return path if len(path) <= MAX_LOGGED_PATH else path[:MAX_LOGGED_PATH] + "..."
 
 
+def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The caller's X-Request-Id when it is a plausible one, else a fresh id."""
+    incoming = dict(headers).get(b"x-request-id", b"").decode("latin-1")
+    return incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+
+
 class RequestContextMiddleware:
     def __init__(
         self,
@@ -51,8 +57,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        request_id = request_id_of(scope["headers"])
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()

@@ -8,10 +8,9 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from joserfc import jwt
-
 from bridge.clock import Clock
 from bridge.signing.keyset import KeySet
+from bridge.tokens.compact import sign_compact
 from bridge.wire import BACKCHANNEL_LOGOUT_EVENT, JWT_TYPE_ACCESS_TOKEN, JWT_TYPE_LOGOUT_TOKEN
 
 
@@ -31,7 +30,7 @@ class TokenIssuer:
         """Signed with the active key of `alg` (None: the bridge's default algorithm)."""
         key = self._keys().signer(alg)
         header = {"alg": key.alg, "kid": key.kid, "typ": typ}
-        return jwt.encode(header, claims, key.key, algorithms=[key.alg])
+        return sign_compact(header, claims, key)
 
     def access_token(
         self,

@@ -222,6 +222,21 @@ async def test_batch_runs_its_operations_in_order_with_one_result_each(
     assert await backend.batch([]) == []
 
 
+async def test_a_batch_of_reads_alone_answers_each_key_in_order(
+    backend: KeyValueBackend,
+) -> None:
+    """On one node the reads travel as one MGET; on a Cluster the keys of a batch may
+    live on different nodes (these hash to different slots)."""
+    from bridge.store.backend import Get
+
+    keys = [f"grant:{n}" for n in range(6)]
+    for n, name in enumerate(keys):
+        if n % 2 == 0:
+            await backend.put(name, f"value-{n}".encode(), 10)
+    results = await backend.batch([Get(name) for name in reversed(keys)])
+    assert results == [None, b"value-4", None, b"value-2", None, b"value-0"]
+
+
 async def test_code_redeemed_with_its_grant_in_one_call(stores: Stores) -> None:
     grant_id = grant_id_for_code("code-with-grant")
     grant = Grant(
