@@ -1,11 +1,11 @@
 """Property-based fuzzing of every endpoint a client or a browser can reach without
-credentials: /authorize (GET and POST), /token, /introspect, /revoke and /userinfo —
-query, form, headers including Authorization, and cookies. Whatever is sent, the answer
+credentials: /authorize (GET and POST), /token (every grant, the device code's
+included), /device_authorization, /introspect, /revoke and /userinfo, and the resident's
+pages of a kiosk sign-in and of logout (/device, /logout) — query, form, headers
+including Authorization, and cookies. Whatever is sent, the answer
 is never a 5xx and always in the protocol's own form: RFC 6749 §5.2 JSON at the
 back-channel endpoints; at /authorize a page, or a redirect only to the upstream or to
 the client's registered redirect URI.
-
-The bridge has no device authorization endpoint (RFC 8628), so there is none to fuzz.
 
 Examples per test: FUZZ_EXAMPLES (default 200, about 30 s for the module in CI). A long
 run, about ten minutes on this machine (5,000 took 8 min: 20,000 requests, no 5xx):
@@ -57,7 +57,17 @@ OAUTH_ERRORS = {
     "insufficient_scope",
     "temporarily_unavailable",
     "not_found",
+    # RFC 8628 §3.5, the device code's own answers at /token
+    "authorization_pending",
+    "slow_down",
+    "access_denied",
+    "expired_token",
 }
+DEVICE_TOKEN = {
+    "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+    "device_code": "fuzz-device-code",
+}
+KIOSK_BASIC = "Basic dGVzdC1raW9zazp0ZXN0LWtpb3NrLXNlY3JldA=="  # test-kiosk:test-kiosk-secret
 TOKEN_BASE = {
     "grant_type": "authorization_code",
     "code": "fuzz-code",
@@ -160,14 +170,16 @@ def test_authorize_by_post(
 
 @FUZZ
 @given(
-    path=st.sampled_from(["/token", "/introspect", "/revoke"]),
+    path=st.sampled_from(["/token", "/introspect", "/revoke", "/device_authorization"]),
     params=st.one_of(
         parameters(TOKEN_BASE),
+        parameters(DEVICE_TOKEN),
+        parameters({"scope": "openid profile"}),
         parameters({**TOKEN_BASE, "grant_type": "refresh_token", "refresh_token": "r"}),
         parameters({"token": "t", "token_type_hint": "access_token"}),
     ),
     raw=st.one_of(st.none(), st.none(), st.binary(max_size=200)),
-    authorization=AUTHORIZATION,
+    authorization=st.one_of(AUTHORIZATION, st.just(KIOSK_BASIC)),
     content_type=CONTENT_TYPE,
     cookie=COOKIE,
     extra=EXTRA_HEADERS,
@@ -218,6 +230,56 @@ def test_userinfo(
         if response.json() == {}:
             return  # RFC 6750 §3.1: no token at all, so no error code
     assert_protocol_json(response)
+
+
+@FUZZ
+@given(
+    path=st.sampled_from(["/device", "/device/continue", "/logout", "/logout/done"]),
+    params=st.one_of(
+        parameters({"user_code": "BCDF-GHJK", "lang": "zh-Hant"}),
+        parameters({"user_code": "BCDF-GHJK", "answer": "approve", "csrf": "c"}),
+        parameters(
+            {
+                "id_token_hint": "a.b.c",
+                "post_logout_redirect_uri": "https://portal.test/",
+                "client_id": "test-portal",
+                "state": "s",
+            }
+        ),
+    ),
+    raw=st.one_of(st.none(), st.none(), st.binary(max_size=200)),
+    content_type=CONTENT_TYPE,
+    cookie=COOKIE,
+    extra=EXTRA_HEADERS,
+    method=st.sampled_from(["GET", "POST"]),
+)
+def test_resident_pages_of_kiosks_and_logout(
+    fuzzed: Chain,
+    http: httpx.Client,
+    path: str,
+    params: list[tuple[str, str]],
+    raw: bytes | None,
+    content_type: str,
+    cookie: str | None,
+    extra: dict[str, str],
+    method: str,
+) -> None:
+    headers = headers_of(None, content_type, cookie, extra)
+    if method == "GET":
+        response = http.get(f"{path}?{urlencode(params)}", headers=headers)
+    else:
+        response = http.post(path, content=body_of(params, raw), headers=headers)
+    status = response.status_code
+    assert status < 500, (status, response.text[:300])
+    if status in (302, 303):
+        location = response.headers["location"]
+        parts = urlsplit(location)
+        target = f"{parts.scheme}://{parts.netloc}"
+        # Only to the bridge itself, an upstream, or the client's registered address.
+        known = (fuzzed.bridge, fuzzed.iamsmart, fuzzed.guangdong, "https://portal.test")
+        assert not parts.netloc or target in known, location
+    else:
+        assert status in (200, 400, 403, 404, 405, 413, 429), status
 
 
 def test_the_fuzz_reaches_past_the_first_checks(fuzzed: Chain, http: httpx.Client) -> None:
