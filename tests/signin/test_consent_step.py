@@ -174,3 +174,27 @@ async def test_every_decision_is_audited_with_claim_names_never_values() -> None
     assert records[0]["fields"] == ["birthdate", "name", "sex"]
     bodies = [r.body for r in await middle.audit_log.read()]
     assert all("CHAN" not in b and "陳" not in b and "1980" not in b for b in bodies)
+
+
+async def test_withdrawing_revokes_every_grant_issued_under_the_consent() -> None:
+    middle = build_middle()
+    first = await middle.decide(await middle.to_consent(), remember=True)
+    reused = await middle.to_consent()
+    assert skipped_consent(reused.location)
+    grants = [grant_id_for_code(query_of(r.location)["code"]) for r in (first, reused)]
+    resident = middle.memory.resident("hk", middle.upstream.subject)
+    withdrawn = await middle.memory.withdraw(resident, "portal")
+    assert withdrawn is not None
+    assert [await middle.stores.grants.get(g) for g in grants] == [None, None]
+    assert interaction_of(await middle.to_consent()), "asked again after withdrawal"
+    events = [r.fields()["event"] for r in await middle.audit_log.read()]
+    assert events[-1] == "consent.withdrawn"
+
+
+async def test_withdrawing_leaves_other_clients_consents() -> None:
+    middle = build_middle(signin_client("a"), signin_client("b"))
+    await remembered_sign_in(middle, client_id="a")
+    await remembered_sign_in(middle, client_id="b")
+    resident = middle.memory.resident("hk", middle.upstream.subject)
+    await middle.memory.withdraw(resident, "a")
+    assert skipped_consent((await middle.to_consent("b")).location)
