@@ -141,3 +141,24 @@ async def test_a_refresh_token_dies_with_its_grant(op: Provider) -> None:
     await op.stores.grants.revoke(issued.grant_id)
     with pytest.raises(InvalidGrantError):
         await op.refresh("offline-portal", first["refresh_token"])
+
+
+async def test_a_rotated_refresh_token_never_outlives_the_family(op: Provider) -> None:
+    """Near the family's end a new refresh token expires with the family, not a full
+    idle lifetime later (what introspection tells the client, RFC 7662 `exp`)."""
+    token = (await signed_in(op))["refresh_token"]
+    family_end = op.clock.now() + ABSOLUTE
+    for _ in range(ABSOLUTE // (IDLE - 60)):
+        op.clock.advance(IDLE - 60)
+        token = (await op.refresh("offline-portal", token))["refresh_token"]
+    assert family_end - op.clock.now() < IDLE, "the last rotation was near the end"
+    assert (await inspect_refresh(op, token))["exp"] <= family_end
+
+
+async def inspect_refresh(op: Provider, token: str) -> dict[str, object]:
+    return await introspect(
+        op.client("offline-portal"),
+        {"token": token, "token_type_hint": "refresh_token"},
+        issuer=ISSUER,
+        lookup=op.oauth.lookup,
+    )

@@ -198,3 +198,24 @@ async def test_withdrawing_leaves_other_clients_consents() -> None:
     resident = middle.memory.resident("hk", middle.upstream.subject)
     await middle.memory.withdraw(resident, "a")
     assert skipped_consent((await middle.to_consent("b")).location)
+
+
+async def test_a_remembered_consent_does_not_cover_a_claim_it_did_not_show() -> None:
+    """Same scopes, but a claim the resident never saw (their upstream profile has an
+    email address now): the consent covers claim names, not only scopes."""
+    middle = build_middle()
+    del middle.upstream.attributes["emailAddress"]
+    await remembered_sign_in(middle, scope="openid profile email")
+    middle.upstream.attributes["emailAddress"] = "new@example.hk"
+    assert interaction_of(await middle.to_consent(scope="openid profile email"))
+
+
+async def test_each_remembered_consent_ends_on_its_own_time() -> None:
+    """A later consent to another client keeps the resident's record alive, not this one."""
+    middle = build_middle(signin_client("a"), signin_client("b"))
+    await remembered_sign_in(middle, client_id="a")
+    middle.clock.advance(REMEMBER_FOR // 2)
+    await remembered_sign_in(middle, client_id="b")
+    middle.clock.advance(REMEMBER_FOR // 2 + 1)
+    assert interaction_of(await middle.to_consent("a"))
+    assert skipped_consent((await middle.to_consent("b")).location)
