@@ -13,13 +13,19 @@ from urllib.parse import parse_qs, urlsplit
 
 from bridge.audit.chain import HashChainAuditTrail
 from bridge.audit.log import MemoryAuditLog
-from bridge.browser import Browser, Redirect
+from bridge.browser import Allowed, Browser, Redirect
 from bridge.claims.directions import Directions
 from bridge.claims.rules import load_rule_directory
 from bridge.clock import ManualClock
 from bridge.consent.memory import ConsentMemory
-from bridge.errors import UpstreamError, UpstreamFailure
-from bridge.model import LocalizedText, UpstreamAuthRequest, UpstreamIdentity
+from bridge.errors import OAuthError, UpstreamError, UpstreamFailure
+from bridge.model import (
+    CodeEnding,
+    LocalizedText,
+    PendingConsent,
+    UpstreamAuthRequest,
+    UpstreamIdentity,
+)
 from bridge.provider.clients import Client, ClientRegistry
 from bridge.provider.code_ending import CodeRedirect
 from bridge.provider.codes import CodeIssuer
@@ -87,6 +93,25 @@ class FakeUpstream:
         return None
 
 
+class RecordedEnding:
+    """The real code-redirect ending, noting each grant it issues (what a test of the
+    middle checks was, or was not, released)."""
+
+    kind = CodeRedirect.kind
+
+    def __init__(self, ending: CodeRedirect) -> None:
+        self._ending = ending
+        self.grant_ids: list[str] = []
+
+    async def allow(self, pending: PendingConsent) -> Allowed:
+        allowed = await self._ending.allow(pending)
+        self.grant_ids.append(allowed.grant_id)
+        return allowed
+
+    def refuse(self, ending: CodeEnding, error: OAuthError) -> OAuthError:
+        return self._ending.refuse(ending, error)
+
+
 def signin_client(client_id: str = "portal", **fields: Any) -> Client:
     values: dict[str, Any] = {
         "allowed_scopes": ["openid", "profile", "email", "offline_access"],
@@ -107,6 +132,7 @@ class Middle:
     memory: ConsentMemory
     upstreams: dict[str, FakeUpstream]
     audit_log: MemoryAuditLog
+    ending: RecordedEnding
     browser: Browser = field(default_factory=lambda: Browser(None))
 
     @property
@@ -165,12 +191,14 @@ def query_of(location: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
-def build_middle(*clients: Client, upstreams: tuple[str, ...] = ("hk",)) -> Middle:
+def build_middle(
+    *clients: Client, upstreams: tuple[str, ...] = ("hk",), audit_log: MemoryAuditLog | None = None
+) -> Middle:
     clock = ManualClock(NOW)
     stores = Stores.build(MemoryBackend(clock), Sealer("signin-test-store-key-" + "s" * 32), clock)
     registry = ClientRegistry({c.client_id: c for c in clients or (signin_client(),)})
     fakes = {name: FakeUpstream(name) for name in upstreams}
-    audit_log = MemoryAuditLog()
+    audit_log = audit_log or MemoryAuditLog()
     audit = HashChainAuditTrail(audit_log, clock)
     memory = ConsentMemory(
         consents=stores.consents,
@@ -188,7 +216,8 @@ def build_middle(*clients: Client, upstreams: tuple[str, ...] = ("hk",)) -> Midd
         code_ttl=60,
         grant_ttl=600,
     )
-    endings = Endings({CodeRedirect.kind: CodeRedirect(codes)})
+    ending = RecordedEnding(CodeRedirect(codes))
+    endings = Endings({ending.kind: ending})
     flows = UpstreamFlows(connectors=fakes, flows=stores.flows, clock=clock, flow_ttl=FLOW_TTL)
     consent = ConsentStep(
         clients=registry,
@@ -208,4 +237,4 @@ def build_middle(*clients: Client, upstreams: tuple[str, ...] = ("hk",)) -> Midd
         clock=clock,
     )
     callback = UpstreamCallback(flows=flows, completers={"client": signins})
-    return Middle(clock, stores, signins, callback, consent, memory, fakes, audit_log)
+    return Middle(clock, stores, signins, callback, consent, memory, fakes, audit_log, ending)

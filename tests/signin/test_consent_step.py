@@ -4,12 +4,14 @@ only for requests within its claims and its scopes, and every decision is audite
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
+from bridge.audit.log import Conflict, MemoryAuditLog
 from bridge.browser import Browser
-from bridge.errors import AccessDeniedError, InvalidRequestError
+from bridge.errors import AccessDeniedError, InvalidRequestError, StoreUnavailable
 from bridge.store.record_base import grant_id_for_code
 from tests.provider.kit import REDIRECT
 from tests.signin.middle import (
@@ -219,3 +221,46 @@ async def test_each_remembered_consent_ends_on_its_own_time() -> None:
     middle.clock.advance(REMEMBER_FOR // 2 + 1)
     assert interaction_of(await middle.to_consent("a"))
     assert skipped_consent((await middle.to_consent("b")).location)
+
+
+class UnwritableLog(MemoryAuditLog):
+    """An audit log whose store stops taking records (a fake of the AuditLog contract)."""
+
+    broken = False
+
+    async def append(self, prev: str, body: str, digest: str) -> Conflict | None:
+        if self.broken:
+            raise StoreUnavailable("audit log down")
+        return await super().append(prev, body, digest)
+
+    async def append_many(self, prev: str, entries: Sequence[tuple[str, str]]) -> Conflict | None:
+        if self.broken:
+            raise StoreUnavailable("audit log down")
+        return await super().append_many(prev, entries)
+
+
+async def test_nothing_is_released_that_the_audit_trail_does_not_show() -> None:
+    """Fail closed: a decision that cannot be recorded issues no code."""
+    log = UnwritableLog()
+    middle = build_middle(audit_log=log)
+    redirect = await middle.to_consent()
+    log.broken = True
+    with pytest.raises(StoreUnavailable):
+        await middle.decide(redirect)
+    assert middle.ending.grant_ids == []
+    log.broken = False
+    assert await log.read() == []
+
+
+async def test_a_reused_consent_that_cannot_be_recorded_releases_nothing() -> None:
+    log = UnwritableLog()
+    middle = build_middle(audit_log=log)
+    await remembered_sign_in(middle)
+    recorded, issued = len(await log.read()), len(middle.ending.grant_ids)
+    state = await middle.to_upstream()
+    log.broken = True
+    with pytest.raises(StoreUnavailable):
+        await middle.come_back(state)
+    assert len(middle.ending.grant_ids) == issued
+    log.broken = False
+    assert len(await log.read()) == recorded
