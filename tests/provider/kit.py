@@ -38,8 +38,11 @@ NOW = 1_800_000_000.0
 ISSUER = "https://bridge.test"
 REDIRECT = "https://portal.test/callback"
 TEXT = LocalizedText.model_validate({"en": "T", "zh-Hant": "T", "zh-Hans": "T"})
-KEYS = KeySet(active=new_signing_key("ES256", created_at=NOW, development=True))
-"""One ES256 key for every test: cheap, and the grants' rules do not depend on it."""
+_ES256 = new_signing_key("ES256", created_at=NOW, development=True)
+_ED25519 = new_signing_key("Ed25519", created_at=NOW, development=True)
+KEYS = KeySet(active=_ES256, others=(_ED25519,), signers={"ES256": _ES256, "Ed25519": _ED25519})
+"""Cheap keys: ES256 signs by default (and for clients registered for RS256, which has
+no key here), Ed25519 for a client that registered it."""
 
 
 def secret_sha256(secret: str) -> str:

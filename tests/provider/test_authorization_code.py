@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from joserfc.jws import extract_compact
 
 from bridge.errors import InvalidGrantError, InvalidRequestError, OAuthError
 from bridge.provider.introspection import introspect
@@ -20,7 +21,12 @@ from tests.provider.kit import (
 
 @pytest.fixture
 async def op() -> AsyncIterator[Provider]:
-    provider = build_provider(make_client("portal"), make_client("other"), offline_client())
+    provider = build_provider(
+        make_client("portal"),
+        make_client("other"),
+        offline_client(),
+        offline_client("ed25519-portal", id_token_signed_response_alg="Ed25519"),
+    )
     yield provider
     await provider.aclose()
 
@@ -54,8 +60,9 @@ async def test_a_replayed_code_revokes_the_tokens_of_its_grant(op: Provider) -> 
     issued = await op.code_for("portal")
     first = await op.redeem(issued)
     assert await active(op, "portal", first["access_token"])
-    with pytest.raises(InvalidGrantError):
+    with pytest.raises(InvalidGrantError) as refused:
         await op.redeem(issued)
+    assert "already been used" in refused.value.description
     assert not await active(op, "portal", first["access_token"])
     assert await op.stores.grants.get(issued.grant_id) is None
 
@@ -147,3 +154,15 @@ async def test_only_an_offline_client_that_asked_gets_a_refresh_token(op: Provid
 async def test_no_id_token_without_the_openid_scope(op: Provider) -> None:
     body = await op.redeem(await op.code_for("portal", ("profile",)))
     assert "id_token" not in body
+
+
+async def test_id_tokens_are_signed_with_the_clients_registered_algorithm(op: Provider) -> None:
+    body = await op.redeem(await op.code_for("ed25519-portal", ("openid", "offline_access")))
+    assert jws_alg(body["id_token"]) == "Ed25519"
+    refreshed = await op.refresh("ed25519-portal", body["refresh_token"])
+    assert jws_alg(refreshed["id_token"]) == "Ed25519"
+    assert jws_alg((await op.redeem(await op.code_for("portal")))["id_token"]) == "ES256"
+
+
+def jws_alg(token: str) -> str:
+    return str(extract_compact(token.encode()).protected["alg"])

@@ -126,21 +126,24 @@ async def test_another_client_cannot_spend_a_refresh_token(op: Provider) -> None
 
 async def test_a_client_without_offline_access_may_not_refresh(op: Provider) -> None:
     first = await signed_in(op)
-    with pytest.raises(UnauthorizedClientError):
+    with pytest.raises(UnauthorizedClientError) as refused:
         await op.refresh("online-portal", first["refresh_token"])
+    assert "offline access" in refused.value.description
 
 
 async def test_an_unknown_refresh_token_is_invalid_grant(op: Provider) -> None:
-    with pytest.raises(InvalidGrantError):
+    with pytest.raises(InvalidGrantError) as refused:
         await op.refresh("offline-portal", "not-a-refresh-token")
+    assert "invalid or has expired" in refused.value.description
 
 
 async def test_a_refresh_token_dies_with_its_grant(op: Provider) -> None:
     issued = await op.code_for("offline-portal", SCOPES)
     first = await op.redeem(issued)
     await op.stores.grants.revoke(issued.grant_id)
-    with pytest.raises(InvalidGrantError):
+    with pytest.raises(InvalidGrantError) as refused:
         await op.refresh("offline-portal", first["refresh_token"])
+    assert "revoked" in refused.value.description
 
 
 async def test_a_rotated_refresh_token_never_outlives_the_family(op: Provider) -> None:
