@@ -166,3 +166,12 @@ async def test_id_tokens_are_signed_with_the_clients_registered_algorithm(op: Pr
 
 def jws_alg(token: str) -> str:
     return str(extract_compact(token.encode()).protected["alg"])
+
+
+async def test_a_code_whose_grant_was_revoked_yields_no_tokens(op: Provider) -> None:
+    """Consent withdrawn between the redirect and the token request."""
+    issued = await op.code_for("portal")
+    await op.stores.grants.revoke(issued.grant_id)
+    with pytest.raises(InvalidGrantError) as refused:
+        await op.redeem(issued)
+    assert "revoked" in refused.value.description
