@@ -21,16 +21,21 @@ from bridge.core import Core, build_core
 from bridge.http.answers import CookiePolicy
 from bridge.http.api import ApiEndpoints
 from bridge.http.consents_page import ConsentsPage
+from bridge.http.device_pages import DevicePages
 from bridge.http.errors import install_error_handlers, render_error, unhandled_error
 from bridge.http.middleware import RequestContextMiddleware
 from bridge.http.pages import Pages
 from bridge.http.routes.consents import consents_routes
+from bridge.http.routes.device import device_routes
 from bridge.http.routes.error_page import error_routes
 from bridge.http.routes.health import health_routes
+from bridge.http.routes.logout import logout_routes
 from bridge.http.routes.metadata import metadata_routes
 from bridge.http.routes.metrics import metrics_routes
+from bridge.http.routes.same_device import same_device_routes
 from bridge.http.routes.signin import signin_routes
 from bridge.http.views import ConsentPages
+from bridge.metrics import BridgeMetrics
 from bridge.settings import Settings
 from bridge.signing.ring import SleepingTicker, Ticker
 from bridge.store.backend import KeyValueBackend
@@ -58,11 +63,26 @@ def _routes(app: FastAPI, core: Core, pages: Pages) -> None:
         metadata_routes(core.discovery, core.key_ring, core.metrics),
         signin_routes(core.signin, consent_pages, pages, cookies),
         consents_routes(core.signin.accounts, consents_page, pages, cookies),
+        device_routes(core.signin.devices, DevicePages(pages, cookies)),
+        same_device_routes(core.signin.flows, pages, cookies),
+        logout_routes(core.logout.end_session, pages, cookies),
         error_routes(pages),
-        health_routes(core.backend, core.key_ring, 3 * settings.keys_refresh_interval),
-        metrics_routes(core.metrics),
+        health_routes(
+            core.backend, core.key_ring, 3 * settings.keys_refresh_interval, core.database
+        ),
     ):
         app.include_router(router)
+    if settings.metrics_public:  # otherwise on its own listener only (metrics_app)
+        app.include_router(metrics_routes(core.metrics))
+
+
+def _logout_workers(core: Core) -> list[asyncio.Task[None]]:
+    """Back-channel logout deliveries and session expiry, from queues in the store."""
+    poll = core.settings.backchannel_poll_interval
+    return [
+        asyncio.create_task(core.logout.backchannel.run(poll)),
+        asyncio.create_task(core.logout.sessions.run_expiries(poll * 10)),
+    ]
 
 
 def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
@@ -81,6 +101,7 @@ def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
         if core.registration is not None:  # registered clients, re-read from the store
             interval = settings.registration_refresh_interval
             tasks.append(asyncio.create_task(core.registration.run(SleepingTicker(), interval)))
+        tasks += _logout_workers(core)
         yield
         for task in tasks:
             task.cancel()
@@ -108,6 +129,14 @@ def build_app(core: Core, *, key_ticker: Ticker | None = None) -> FastAPI:
             request, unhandled_error(exc), pages, settings.issuer
         ),
     )
+    return app
+
+
+def metrics_app(metrics: BridgeMetrics) -> FastAPI:
+    """The metrics listener's app: /metrics and nothing else, so a port reachable by
+    Prometheus exposes no sign-in or token endpoint."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(metrics_routes(metrics))
     return app
 
 

@@ -9,10 +9,10 @@ from fastapi import FastAPI
 
 from bridge.app import create_app
 from bridge.logs import configure_logging
-from bridge.settings import Settings
+from bridge.settings import settings_from_environment
 
 
 def app_from_environment() -> FastAPI:
-    settings = Settings()
+    settings = settings_from_environment()  # ConfigError naming a malformed variable
     configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from bridge.commands import audit, claims, clients, config, db, keys, run
+from bridge import __version__
+from bridge.commands import audit, claims, clients, config, db, group, keys, run
 
-app = typer.Typer(
-    help="GBA identity bridge: iAM Smart ⇄ Guangdong, OpenID Connect.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+app = group("GBA identity bridge: iAM Smart ⇄ Guangdong, OpenID Connect.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"bridge {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """GBA identity bridge: iAM Smart ⇄ Guangdong, OpenID Connect."""
+
+
 app.command()(run.demo)
 app.command()(run.serve)
 app.add_typer(clients.app, name="clients")

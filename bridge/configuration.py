@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel
 
 from bridge.claims.rules import MappingRules, load_rule_directory
 from bridge.errors import ConfigError
+from bridge.production import upstream_problems
 from bridge.provider.clients import Client, ClientRegistry, load_clients
 from bridge.provider.token_exchange_config import ExchangeConfig, load_exchange_for_clients
-from bridge.settings import DEV_MARKER, Settings
+from bridge.settings import Settings
 from bridge.upstream.registry import load_upstreams
 from bridge.wire import SCOPE_OFFLINE_ACCESS, SCOPE_OPENID
 
@@ -146,11 +147,7 @@ def _cross_check(
         problems += client_problems(settings, client, where, upstreams, rules)
     if not settings.development:
         for name, upstream in upstreams.items():
-            secret = getattr(upstream, "client_secret", None)
-            if isinstance(secret, SecretStr) and secret.get_secret_value().startswith(DEV_MARKER):
-                problems.append(
-                    f"{settings.upstreams_file}: upstream {name} uses a development secret"
-                )
+            problems += upstream_problems(f"{settings.upstreams_file}: upstream {name}", upstream)
     return problems
 
 
@@ -170,7 +167,9 @@ def load_configuration(settings: Settings, env: Mapping[str, str]) -> Configurat
     problems = list(settings.production_problems())
     clients, found = load_clients(settings.clients_file, env)
     problems += found
-    upstreams, found = load_upstreams(settings.upstreams_file, env, issuer=settings.issuer)
+    upstreams, found = load_upstreams(
+        settings.upstreams_file, env, issuer=settings.issuer, keys_dir=settings.keys_dir
+    )
     problems += found
     rules: tuple[MappingRules, ...] | None = None
     try:

@@ -26,23 +26,29 @@ from bridge.consent.memory import ConsentMemory
 from bridge.durable.database import Database
 from bridge.durable.wiring import durable_records
 from bridge.errors import ConfigError
+from bridge.logout.sessions import Sessions
+from bridge.logout.wiring import LogoutServices, build_logout
 from bridge.metrics import BridgeMetrics
 from bridge.oauth import OAuthServices, build_oauth
 from bridge.provider.clients import ClientRegistry
 from bridge.provider.code_ending import CodeRedirect
 from bridge.provider.codes import CodeIssuer
+from bridge.provider.device_ending import DeviceApproval
 from bridge.provider.discovery import openid_configuration
 from bridge.provider.registration import Registration
 from bridge.registration_setup import build_registration
 from bridge.settings import Settings
 from bridge.signin.account import AccountSignIns
-from bridge.signin.callbacks import UpstreamCallback
+from bridge.signin.callbacks import Completer, UpstreamCallback
 from bridge.signin.client import ClientSignIns, SubjectPolicy
 from bridge.signin.consent import ConsentStep
+from bridge.signin.device import DeviceSignIns
+from bridge.signin.device_guesses import DeviceGuesses, GuessLimits
 from bridge.signin.endings import Endings
 from bridge.signin.upstream_flows import UpstreamFlows
 from bridge.signing.ring import KeyRing, LoadedKeys, load_keys
 from bridge.store.backend import KeyValueBackend
+from bridge.store.devices import DeviceStore
 from bridge.store.memory import MemoryBackend
 from bridge.store.records import Stores
 from bridge.store.redis import RedisBackend
@@ -62,6 +68,10 @@ class SignInSteps:
     callback: UpstreamCallback
     consent: ConsentStep
     accounts: AccountSignIns
+    devices: DeviceSignIns
+    """The resident's side of a kiosk sign-in (RFC 8628), on their phone."""
+    flows: UpstreamFlows
+    """Round trips upstream (the same-device page sends a waiting one on its way)."""
 
 
 @dataclass
@@ -83,6 +93,8 @@ class Core:
     discovery: dict[str, Any]
     http: httpx.AsyncClient
     owns_http: bool
+    logout: LogoutServices
+    """Bridge sessions and logout; `logout.sessions` ends a session (kiosk "Finish")."""
     database: Database | None = None
     """PostgreSQL, when durable records live there (`BRIDGE_DATABASE_URL`)."""
 
@@ -122,6 +134,8 @@ def _sign_in_steps(
     directions: Directions,
     audit: AuditTrail,
     clock: Clock,
+    devices: DeviceStore,
+    sessions: Sessions,
 ) -> SignInSteps:
     salt = settings.pairwise_salt.get_secret_value()
     memory = ConsentMemory(
@@ -131,6 +145,7 @@ def _sign_in_steps(
         audit=audit,
         pairwise_salt=salt,
         remember_for=settings.consent_memory_ttl,
+        on_withdrawn=sessions.client_withdrawn,
     )
     codes = CodeIssuer(
         issuer=settings.issuer,
@@ -140,7 +155,14 @@ def _sign_in_steps(
         code_ttl=settings.code_ttl,
         grant_ttl=settings.access_token_ttl,
     )
-    endings = Endings({CodeRedirect.kind: CodeRedirect(codes)})
+    approval = DeviceApproval(
+        devices=devices,
+        grants=stores.grants,
+        clock=clock,
+        code_ttl=settings.device_code_ttl,
+        token_ttl=settings.kiosk_token_ttl,
+    )
+    endings = Endings({CodeRedirect.kind: CodeRedirect(codes), DeviceApproval.kind: approval})
     flows = UpstreamFlows(
         connectors=connectors, flows=stores.flows, clock=clock, flow_ttl=settings.flow_ttl
     )
@@ -150,6 +172,7 @@ def _sign_in_steps(
         memory=memory,
         endings=endings,
         audit=audit,
+        sessions=sessions,
     )
     clients = ClientSignIns(
         clients=config.clients,
@@ -169,8 +192,33 @@ def _sign_in_steps(
         clock=clock,
         session_ttl=settings.account_session_ttl,
     )
-    callback = UpstreamCallback(flows=flows, completers={"client": clients, "account": accounts})
-    return SignInSteps(clients=clients, callback=callback, consent=consent, accounts=accounts)
+    completers: dict[str, Completer] = {"client": clients, "account": accounts, "device": clients}
+    callback = UpstreamCallback(flows=flows, completers=completers)
+    guesses = DeviceGuesses(
+        stores.backend,
+        GuessLimits(
+            per_browser=settings.device_guesses_per_browser,
+            per_address=settings.device_guesses_per_address,
+            window=settings.device_guess_window,
+        ),
+    )
+    kiosks = DeviceSignIns(
+        devices=devices,
+        clients=config.clients,
+        signins=clients,
+        flows=flows,
+        guesses=guesses,
+        clock=clock,
+        csrf_secret=settings.store_key.get_secret_value(),
+    )
+    return SignInSteps(
+        clients=clients,
+        callback=callback,
+        consent=consent,
+        accounts=accounts,
+        devices=kiosks,
+        flows=flows,
+    )
 
 
 def _purpose_of(clients: ClientRegistry, client_id: str) -> str | None:
@@ -201,6 +249,7 @@ def build_core(
         settings.database_url, Stores.build(backend, sealer, clock), sealer, clock
     )
     stores = durable.stores
+    devices = DeviceStore(backend, sealer, clock)
     owns_http = http is None
     http = http or httpx.AsyncClient(timeout=settings.upstream_timeout)
     connectors = build_connectors(config.upstreams, http=http, clock=clock)
@@ -216,6 +265,18 @@ def build_core(
         development=settings.development,
         metrics=metrics,
     )
+    logout = build_logout(
+        settings,
+        backend=backend,
+        sealer=sealer,
+        clock=clock,
+        grants=stores.grants,
+        clients=config.clients,
+        key_ring=key_ring,
+        connectors=connectors,
+        http=http,
+        metrics=metrics,
+    )
     signin = _sign_in_steps(
         settings,
         config,
@@ -224,9 +285,19 @@ def build_core(
         directions=directions,
         audit=audit,
         clock=clock,
+        devices=devices,
+        sessions=logout.sessions,
     )
     oauth = build_oauth(
-        settings, config, stores=stores, keys=key_ring.current, http=http, clock=clock, audit=audit
+        settings,
+        config,
+        stores=stores,
+        keys=key_ring.current,
+        http=http,
+        clock=clock,
+        audit=audit,
+        devices=devices,
+        on_grant_revoked=logout.sessions.grant_revoked,
     )
     registration = build_registration(
         settings,
@@ -236,6 +307,7 @@ def build_core(
         backend=backend,
         sealer=sealer,
         clock=clock,
+        clients=durable.clients,
     )
     discovery = openid_configuration(
         settings.issuer,
@@ -246,6 +318,7 @@ def build_core(
         grant_types=oauth.token_endpoint.grant_types,
         client_assertion_algs=oauth.client_assertion_algorithms,
         registration=registration is not None,
+        device_authorization=True,
     )
     return Core(
         settings=settings,
@@ -264,5 +337,6 @@ def build_core(
         discovery=discovery,
         http=http,
         owns_http=owns_http,
+        logout=logout,
         database=durable.database,
     )

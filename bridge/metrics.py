@@ -38,6 +38,19 @@ class BridgeMetrics:
             ["change"],
             registry=self.registry,
         )
+        self.backchannel_logout = Counter(
+            "bridge_backchannel_logout",
+            "Back-channel logout deliveries by client and outcome (queued, delivered, "
+            "retried, failed).",
+            ["client_id", "outcome"],
+            registry=self.registry,
+        )
+        self.sessions_ended = Counter(
+            "bridge_sessions_ended",
+            "Bridge sessions ended, by what ended them.",
+            ["reason"],
+            registry=self.registry,
+        )
         self.keyset_refresh_errors = Counter(
             "bridge_keyset_refresh_errors",
             "Failed reads of the shared key set (this instance kept its previous one).",

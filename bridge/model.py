@@ -32,6 +32,9 @@ class UpstreamAuthRequest:
     its identity provider can express and documents the rest."""
     max_age: int | None = None
     """The client accepts an authentication at most this old, seconds."""
+    other_device: bool = False
+    """The resident chose to sign in with another device (a QR code to scan), whatever
+    their browser says it is: user agents lie (iPadOS, HarmonyOS)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +108,20 @@ class CodeEnding(_Record):
     code_challenge_method: str = "S256"
 
 
-Ending = Annotated[CodeEnding, Field(discriminator="kind")]
+class DeviceEnding(_Record):
+    """The answer goes to a kiosk polling the token endpoint (RFC 8628 §3.4): the
+    approval marks the device authorization it was started for, and no other."""
+
+    kind: Literal["device"] = "device"
+    device_key: str
+    """The store key of the device authorization (it names the device code's digest)."""
+    claim_id: str
+    """The phone's claim on the user code: an approval counts only with this claim."""
+
+
+Ending = Annotated[CodeEnding | DeviceEnding, Field(discriminator="kind")]
 """How a client sign-in ends once the resident has decided (one kind per way a client
-receives its answer: a code redirect today; a device approval next)."""
+receives its answer: a code redirect, or a device approval a kiosk picks up)."""
 
 
 class AuthorizationRequest(_Record):
@@ -135,7 +149,18 @@ class AccountSignIn(_Record):
     locale: str
 
 
-Purpose = Annotated[ClientSignIn | AccountSignIn, Field(discriminator="kind")]
+class DeviceSignIn(_Record):
+    """A sign-in for a kiosk, approved on the resident's phone (RFC 8628): like a client
+    sign-in, but consent is always asked and never remembered, and the answer goes to
+    the kiosk's polling, not to a redirect."""
+
+    kind: Literal["device"] = "device"
+    request: ClientRequest
+    ending: DeviceEnding
+    released_claims: tuple[str, ...]
+
+
+Purpose = Annotated[ClientSignIn | AccountSignIn | DeviceSignIn, Field(discriminator="kind")]
 """Why the resident went to the upstream; the callback hands the identity to the
 completer registered for the purpose's `kind`."""
 
@@ -177,6 +202,8 @@ class PendingConsent(_Record):
     upstream_subject: str | None = None
     """The upstream identity (iAM Smart openID, Guangdong useridcode), kept sealed so that
     a token exchange can derive the resident's pairwise `sub` at another sector."""
+    sid: str | None = None
+    """The bridge session the release joins (set just before the ending issues it)."""
 
 
 class AuthorizationCode(_Record):
@@ -210,3 +237,38 @@ class Grant(_Record):
     upstream_subject: str | None = None
     """Who signed in upstream: the only way to the resident's pairwise `sub` at another
     sector, since a pairwise `sub` cannot be inverted (token exchange, RFC 8693)."""
+    sid: str | None = None
+    """The bridge session the grant belongs to: the `sid` of its ID tokens (OIDC
+    Back-Channel Logout §2.1); ending the session revokes the grant."""
+
+
+DeviceStatus = Literal["pending", "approved", "denied", "delivered"]
+
+
+class DeviceAuthorization(_Record):
+    """RFC 8628 §3.2: what a kiosk asked for, stored under its device code's digest and
+    updated by compare-and-set (the kiosk's polls and the phone's approval race)."""
+
+    client_id: str
+    scopes: tuple[str, ...]
+    status: DeviceStatus = "pending"
+    interval: int
+    """Seconds the kiosk must wait between polls; slow_down adds 5 (§3.5)."""
+    last_poll_at: float | None = None
+    claim_id: str | None = None
+    """Set once, atomically, by the first phone that answers (approves or declines): of
+    two phones racing on one user code exactly one wins."""
+    claimed_by: str | None = None
+    """The browser binding of that phone: only it may go on with the sign-in."""
+    grant_id: str | None = None
+    expires_at: float
+    """When the codes stop working; the record outlives it a little, to say expired_token."""
+
+
+class UserCode(_Record):
+    """The resident's side of a device authorization, found by the user code alone."""
+
+    client_id: str
+    scopes: tuple[str, ...]
+    device_key: str
+    expires_at: float

@@ -9,7 +9,7 @@ Signing keys are always reached through `keys()`, never kept: they rotate.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -18,16 +18,19 @@ from bridge.clock import Clock
 from bridge.configuration import Configuration
 from bridge.provider.client_auth import CLIENT_ASSERTION_ALGORITHMS, ClientAuthenticator
 from bridge.provider.clients import ClientRegistry
+from bridge.provider.device import DeviceAuthorizations, DevicePolicy
 from bridge.provider.grants.authorization_code import AuthorizationCodeGrant
 from bridge.provider.grants.common import TokenLifetimes, TokenMinter
+from bridge.provider.grants.device_code import DeviceCodeGrant
 from bridge.provider.grants.refresh_token import RefreshTokenGrant
 from bridge.provider.grants.token_exchange import ExchangeContext, TokenExchangeGrant
 from bridge.provider.presented_tokens import PresentedTokenVerifier
-from bridge.provider.revocation import Revocation
+from bridge.provider.revocation import GrantRevoked, Revocation
 from bridge.provider.token import TokenEndpoint
 from bridge.provider.token_lookup import TokenLookup
 from bridge.settings import Settings
 from bridge.signing.keyset import KeySet
+from bridge.store.devices import DeviceStore
 from bridge.store.records import AccessTokenStatus, Stores
 from bridge.tokens.issuer import TokenIssuer
 from bridge.tokens.verifier import AccessTokenVerifier
@@ -48,6 +51,8 @@ class OAuthServices:
     audit: AuditTrail
     clients: ClientRegistry
     tokens: TokenIssuer
+    device: DeviceAuthorizations
+    """RFC 8628 §3.1, for kiosks."""
 
     def endpoint_url(self, path: str) -> str:
         return f"{self.issuer}{path}"
@@ -78,11 +83,19 @@ def build_oauth(
     http: httpx.AsyncClient,
     clock: Clock,
     audit: AuditTrail,
+    devices: DeviceStore,
+    on_grant_revoked: GrantRevoked | None = None,
 ) -> OAuthServices:
     lifetimes = lifetimes_of(settings)
     issuer = TokenIssuer(settings.issuer, keys, clock)
     verifier = AccessTokenVerifier(settings.issuer, keys, clock)
     minter = TokenMinter(issuer=issuer, refresh_tokens=stores.refresh_tokens, lifetimes=lifetimes)
+    kiosk = settings.kiosk_token_ttl  # a kiosk is shared: short tokens only
+    kiosk_minter = TokenMinter(
+        issuer=issuer,
+        refresh_tokens=stores.refresh_tokens,
+        lifetimes=replace(lifetimes, access_token=kiosk, id_token=kiosk),
+    )
     presented = PresentedTokenVerifier(
         issuer=settings.issuer,
         verifier=verifier,
@@ -117,6 +130,9 @@ def build_oauth(
                 refresh_tokens=stores.refresh_tokens, grants=stores.grants, minter=minter
             ),
             exchange,
+            DeviceCodeGrant(
+                devices=devices, grants=stores.grants, minter=kiosk_minter, clock=clock
+            ),
         ]
     )
     client_auth = ClientAuthenticator(
@@ -146,9 +162,17 @@ def build_oauth(
             revoked=stores.revoked,
             grants=stores.grants,
             refresh_tokens=stores.refresh_tokens,
+            on_grant_revoked=on_grant_revoked,
         ),
         access_tokens=stores.access_tokens,
         audit=audit,
         clients=config.clients,
         tokens=issuer,
+        device=DeviceAuthorizations(
+            store=devices,
+            policy=DevicePolicy(
+                settings.issuer, settings.device_code_ttl, settings.device_poll_interval
+            ),
+            clock=clock,
+        ),
     )

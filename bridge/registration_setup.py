@@ -17,7 +17,11 @@ from bridge.provider.registration import Registration
 from bridge.provider.registration_metadata import RegistrationPolicy
 from bridge.settings import Settings
 from bridge.store.backend import KeyValueBackend
-from bridge.store.registered_clients import KeyValueClientStore, KeyValueRegistrationTokens
+from bridge.store.registered_clients import (
+    ClientStore,
+    KeyValueClientStore,
+    KeyValueRegistrationTokens,
+)
 from bridge.store.sealing import Sealer
 from bridge.tokens.jose_rules import PublicKey
 from bridge.tokens.key_sources import parse_jwks
@@ -77,12 +81,15 @@ def build_registration(
     backend: KeyValueBackend,
     sealer: Sealer,
     clock: Clock,
+    clients: ClientStore | None = None,
 ) -> Registration | None:
+    """`clients`: where registered clients are kept (PostgreSQL); by default the
+    key-value store."""
     if not settings.registration_enabled:
         return None
     return Registration(
         issuer=settings.issuer,
-        store=KeyValueClientStore(backend, sealer, clock),
+        store=clients or KeyValueClientStore(backend, sealer, clock),
         tokens=KeyValueRegistrationTokens(backend, sealer, clock),
         registry=config.clients,
         policy=registration_policy(settings, config, directions, scopes),

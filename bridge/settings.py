@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bridge.errors import ConfigError
 from bridge.store.redis_client import RedisOptions, parse_redis_url
 from bridge.wire import SigningAlgorithm as Algorithm
 
 DEV_MARKER = "dev-only-"
+DEFAULT_AUDIT_RETENTION_DAYS = 3 * 365 + 1
 
 
 class Settings(BaseSettings):
@@ -57,8 +60,18 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None,
         description="postgresql://user:password@host:port/db for the records that must "
-        "outlive Redis: the audit trail and remembered consents (`bridge db upgrade` "
+        "outlive Redis: the audit trail, remembered consents and dynamically registered "
+        "clients (`bridge db upgrade` "
         "creates the schema). Unset: they live in the store of BRIDGE_REDIS_URL (or memory).",
+    )
+    audit_retention_days: int = Field(
+        DEFAULT_AUDIT_RETENTION_DAYS,
+        ge=1,
+        description="Days an audit record is kept in PostgreSQL before `bridge audit prune` "
+        "may delete it (a sealed checkpoint at the cut keeps the rest verifiable). Default "
+        "three years and a day: PIPL art. 56 asks records of personal-information handling "
+        "to be kept at least three years, the longest period that applies to this trail "
+        "(the Cybersecurity Law's six months for network logs is shorter).",
     )
     clients_file: Path = Field(Path("config/clients.yaml"), description="Registered clients.")
     upstreams_file: Path = Field(
@@ -95,6 +108,27 @@ class Settings(BaseSettings):
         "seconds; the consent page offers it in whole days (under a day: not offered). A "
         "request for any claim the remembered consent does not cover asks again.",
     )
+    session_ttl: int = Field(
+        8 * 3600,
+        ge=60,
+        description="How long a bridge session (what logout ends) lives after the last "
+        "sign-in in it, seconds.",
+    )
+    backchannel_timeout: float = Field(
+        5.0, gt=0, description="Seconds a client has to answer a back-channel logout POST."
+    )
+    backchannel_retry_base: float = Field(
+        10.0,
+        gt=0,
+        description="First retry of a failed back-channel logout after this many seconds, "
+        "doubling each time.",
+    )
+    backchannel_max_attempts: int = Field(
+        8, ge=1, description="Back-channel logout attempts before it is recorded as failed."
+    )
+    backchannel_poll_interval: float = Field(
+        1.0, gt=0, description="How often the delivery worker looks for due deliveries."
+    )
     account_session_ttl: int = Field(
         900,
         ge=60,
@@ -103,6 +137,29 @@ class Settings(BaseSettings):
     )
     access_token_ttl: int = Field(600, ge=30, description="Access token lifetime, seconds.")
     id_token_ttl: int = Field(600, ge=30, description="ID token lifetime, seconds.")
+    # --- kiosks (RFC 8628 device authorization grant) ---
+    device_code_ttl: int = Field(
+        600, ge=60, le=600, description="How long a kiosk's device and user codes live."
+    )
+    device_poll_interval: int = Field(
+        5, ge=1, le=60, description="Seconds a kiosk must wait between polls of /token."
+    )
+    kiosk_token_ttl: int = Field(
+        300,
+        ge=30,
+        le=900,
+        description="Lifetime of a kiosk's access and ID tokens: a kiosk is shared, so "
+        "its tokens are short and it never gets a refresh token.",
+    )
+    device_guesses_per_browser: int = Field(
+        10, ge=1, description="User codes one browser may try in a guess window."
+    )
+    device_guesses_per_address: int = Field(
+        30, ge=1, description="User codes one network address may try in a guess window."
+    )
+    device_guess_window: int = Field(
+        600, ge=60, description="The fixed window of the user-code guess counters, seconds."
+    )
     jwks_max_age: int = Field(
         300,
         ge=0,
@@ -203,6 +260,23 @@ class Settings(BaseSettings):
         "long a client registered at another instance may stay unknown here.",
     )
     upstream_timeout: float = Field(10.0, gt=0, description="Back-channel call timeout, s.")
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of a separate listener serving only /metrics (`bridge serve "
+        "--metrics-port`), on BRIDGE_METRICS_HOST; unset: no metrics listener.",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description="Interface of the metrics listener: loopback by default; a private "
+        "network address where Prometheus runs elsewhere, never a public one.",
+    )
+    metrics_public: bool = Field(
+        False,
+        description="Also serve /metrics on the public listener (off: it answers 404 "
+        "there). Only behind a gateway that refuses /metrics itself.",
+    )
     log_level: str = Field("INFO", description="Log level.")
     log_format: Literal["json", "console"] = Field("json", description="Log line format.")
 
@@ -263,11 +337,62 @@ class Settings(BaseSettings):
                 problems.append(f"BRIDGE_{name.upper()} is the development placeholder")
             elif len(value) < 32:
                 problems.append(f"BRIDGE_{name.upper()} must be at least 32 characters")
-        host = urlsplit(self.issuer).hostname or ""
-        if self.issuer.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):
-            problems.append("BRIDGE_ISSUER must use https outside loopback")
+        if not self.issuer.startswith("https://"):
+            # Even on loopback: behind a TLS gateway an http issuer puts http URLs in
+            # discovery and tokens, and cookies lose their Secure flag.
+            problems.append(
+                f"BRIDGE_ISSUER {self.issuer} must use https in production (the public URL "
+                "clients and residents' browsers use)"
+            )
         if self.redis_url is None:
             problems.append(
                 "BRIDGE_REDIS_URL is required: the memory store cannot be shared by instances"
             )
         return problems
+
+
+_KINDS = {int: "a whole number", float: "a number", bool: "true or false"}
+
+
+def _accepts(name: str) -> str:
+    """What a numeric setting accepts, as an operator reads it ("a whole number, at
+    least 1 and at most 60"); empty where pydantic's message already says it."""
+    field = Settings.model_fields.get(name)
+    if field is None or field.annotation not in _KINDS:
+        return ""
+    limits = []
+    for item in field.metadata:
+        if isinstance(item, Ge):
+            limits.append(f"at least {item.ge}")
+        elif isinstance(item, Gt):
+            limits.append(f"more than {item.gt}")
+        elif isinstance(item, Le):
+            limits.append(f"at most {item.le}")
+        elif isinstance(item, Lt):
+            limits.append(f"less than {item.lt}")
+    kind = _KINDS[field.annotation]
+    return f"{kind}, {' and '.join(limits)}" if limits else kind
+
+
+def describe_settings_error(error: ValidationError) -> list[str]:
+    """One line per malformed variable, named as the operator set it (BRIDGE_CODE_TTL,
+    not code_ttl), with what it accepts; the value itself is not repeated (it may be a
+    secret)."""
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else ""
+        accepts = _accepts(name)
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(
+            f"BRIDGE_{name.upper()}: {message}" + (f"; accepts {accepts}" if accepts else "")
+        )
+    return lines
+
+
+def settings_from_environment(**overrides: object) -> Settings:
+    """The settings from BRIDGE_* variables (and `overrides`); a malformed variable is a
+    `ConfigError` naming it, never a traceback."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError("settings", describe_settings_error(exc)) from None

@@ -19,6 +19,8 @@ AUTH_CLIENT_SECRET_POST = "client_secret_post"
 TOKEN_TYPE_BEARER = "Bearer"
 JWT_TYPE_ACCESS_TOKEN = "at+jwt"  # RFC 9068 §2.1
 JWT_TYPE_ID_TOKEN = "JWT"  # what the bridge puts in its ID tokens' `typ`
+JWT_TYPE_LOGOUT_TOKEN = "logout+jwt"  # OIDC Back-Channel Logout 1.0 §2.4
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 SCOPE_OPENID = "openid"
 
@@ -28,6 +30,7 @@ NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 GRANT_REFRESH_TOKEN = "refresh_token"
 GRANT_TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # RFC 8693 §2.1
 GRANT_JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"  # RFC 7523 §2.1
+GRANT_DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"  # RFC 8628 §3.4
 
 TOKEN_TYPE_ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"  # RFC 8693 §3
 TOKEN_TYPE_REFRESH_TOKEN = "urn:ietf:params:oauth:token-type:refresh_token"

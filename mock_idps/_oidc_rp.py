@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from authlib.common.security import generate_token
@@ -189,6 +190,28 @@ class RelyingParty:
                 raise SignInError("failed", "JWKS is not a key set")
             self._jwks = document
         return self._jwks
+
+    async def key_set(self, refresh: bool = False) -> dict[str, Any]:
+        """The bridge's JWKS (fetched again with `refresh`: its keys rotate)."""
+        return await self._key_set(refresh)
+
+    async def logout_url(
+        self, id_token: str, post_logout_redirect_uri: str, state: str, ui_locales: str
+    ) -> str | None:
+        """RP-Initiated Logout 1.0 §2 at the bridge's `end_session_endpoint`; None
+        when the bridge advertises none."""
+        endpoint = (await self.metadata()).get("end_session_endpoint")
+        if not isinstance(endpoint, str):
+            return None
+        query = urlencode(
+            {
+                "id_token_hint": id_token,
+                "post_logout_redirect_uri": post_logout_redirect_uri,
+                "state": state,
+                "ui_locales": ui_locales,
+            }
+        )
+        return f"{endpoint}?{query}"
 
     async def start(self, ui_locales: str | None = None, **extra: str) -> AuthorizationStart:
         """A fresh state, nonce and PKCE verifier, and the URL to send the browser to.

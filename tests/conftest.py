@@ -29,6 +29,11 @@ _SLOW_MODULES = (
     "signing/test_lifecycle.py",  # hundreds of rotations with real keys
     "signing/test_keys_at_rest.py",  # scrypt-wrapped RSA keys
     "config/test_startup_validation.py",  # `bridge config check` as a subprocess
+    "config/test_cli_output.py",  # the CLI as subprocesses
+    "config/test_malformed_settings.py",
+    "config/test_production_refusals.py",
+    "config/test_metrics_listener.py",  # real listeners
+    "audit/test_verify_usage.py",
     "bench/test_wrk_parser.py",  # wrk against a real server
 )
 _SLOW_BACKENDS = frozenset({"redis", "sentinel", "cluster", "postgres"})

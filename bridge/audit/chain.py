@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Collection, Sequence
 
-from bridge.audit.log import AuditLog
+from bridge.audit.log import AuditLog, ChainingLog
 from bridge.audit.records import GENESIS, StoredRecord, Value, chained
 from bridge.audit.trail import LogAuditTrail
 from bridge.clock import Clock
@@ -32,6 +32,20 @@ EVENT_CONSENT = "consent.decided"
 EVENT_WITHDRAWN = "consent.withdrawn"
 EVENT_RELEASE = "attributes.released"
 EVENT_EXCHANGE = "token.exchanged"
+
+
+def _chain(
+    events: list[dict[str, Value]], head: StoredRecord | None, now: float
+) -> list[StoredRecord]:
+    """`events` as the records that follow `head`, each chaining the one before."""
+    prev = head.digest if head else GENESIS
+    seq = head.seq + 1 if head else 1
+    records = []
+    for event in events:
+        body, digest = chained(event, seq=seq, prev=prev, at=now)
+        records.append(StoredRecord("", body, digest))
+        prev, seq = digest, seq + 1
+    return records
 
 
 class HashChainAuditTrail:
@@ -80,20 +94,18 @@ class HashChainAuditTrail:
         return await mine
 
     async def _append_locked(self, events: list[dict[str, Value]]) -> list[StoredRecord]:
+        if isinstance(self._log, ChainingLog):
+            now = self._clock.now()
+            records = await self._log.append_chained(lambda head: _chain(events, head, now))
+            self._head, self._head_known = records[-1], True
+            return records
         if not self._head_known:
             self._head, self._head_known = await self._log.head(), True
         for _ in range(_MAX_ATTEMPTS):
             head = self._head
-            first_prev = prev = head.digest if head else GENESIS
-            seq = head.seq + 1 if head else 1
-            now = self._clock.now()
-            records = []
-            for event in events:
-                body, digest = chained(event, seq=seq, prev=prev, at=now)
-                records.append(StoredRecord("", body, digest))
-                prev, seq = digest, seq + 1
+            records = _chain(events, head, self._clock.now())
             conflict = await self._log.append_many(
-                first_prev, [(r.body, r.digest) for r in records]
+                head.digest if head else GENESIS, [(r.body, r.digest) for r in records]
             )
             if conflict is None:
                 self._head = records[-1]

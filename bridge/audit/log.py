@@ -12,9 +12,9 @@ speaks the audit trail's vocabulary over it. Both pass tests/audit/test_log_conf
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bridge.audit.records import GENESIS, StoredRecord
 from bridge.store.backend import AppendLog, LogEntry
@@ -53,6 +53,23 @@ class AuditLog(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+Chainer = Callable[[StoredRecord | None], list[StoredRecord]]
+"""Makes the records to append from the real head (None: the log is empty)."""
+
+
+@runtime_checkable
+class ChainingLog(Protocol):
+    """A log that can hold its append lock across a round trip (PostgreSQL's advisory
+    lock inside a transaction) chains the records itself, from the head it reads under
+    that lock: an append never conflicts, so several instances do not re-send groups to
+    each other. A Redis script cannot call back into the bridge, so the Redis log keeps
+    compare-and-append."""
+
+    async def append_chained(self, chain: Chainer) -> list[StoredRecord]:
+        """Append `chain(head)` after the current head, atomically; the records as kept."""
+        ...
 
 
 def _record(entry: LogEntry | None) -> StoredRecord | None:

@@ -19,6 +19,7 @@ signed report (RFC 6962's signed tree heads play the same role).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from bridge.audit.records import GENESIS, StoredRecord, digest_of
 @dataclass(frozen=True, slots=True)
 class Finding:
     kind: str
-    """altered, removed, inserted, reordered, unreadable, or head."""
+    """altered, removed, inserted, reordered, unreadable, head, or checkpoint."""
     seq: int | None
     message: str
 
@@ -74,7 +75,16 @@ def _parse(position: int, record: StoredRecord, report: Report) -> _Entry | None
     return _Entry(position, seq, prev, record.digest, digest_of(record.body) == record.digest)
 
 
-def verify(records: Iterable[StoredRecord], *, expect_head: str | None = None) -> Report:
+def verify(
+    records: Iterable[StoredRecord],
+    *,
+    expect_head: str | None = None,
+    start: tuple[int, str] | None = None,
+) -> Report:
+    """`start`: the (seq, digest) of the last record pruned at a retention cut
+    (`bridge.durable.retention`): the chain is checked from the record after it, which
+    must chain that digest; none before it is missed."""
+    first, first_prev = (start[0] + 1, start[1]) if start else (1, GENESIS)
     report = Report()
     entries = []
     for position, record in enumerate(records, start=1):
@@ -122,14 +132,15 @@ def verify(records: Iterable[StoredRecord], *, expect_head: str | None = None) -
                 )
 
     last_seq = max(chain, default=0)
-    missing = [seq for seq in range(1, last_seq + 1) if seq not in chain]
+    missing = [seq for seq in range(first, last_seq + 1) if seq not in chain]
     for seq in missing:
         findings.append(Finding("removed", seq, f"record {seq} was removed"))
 
     for seq, entry in chain.items():
         before = chain.get(seq - 1)
-        if seq == 1 and entry.prev != GENESIS:
-            findings.append(Finding("altered", 1, "record 1 does not start the chain"))
+        if seq == first and entry.prev != first_prev:
+            where = "continue from the checkpoint" if start else "start the chain"
+            findings.append(Finding("altered", seq, f"record {seq} does not {where}"))
         if before is not None and entry.prev != before.stored and before.intact:
             findings.append(
                 Finding(
@@ -154,6 +165,14 @@ def verify(records: Iterable[StoredRecord], *, expect_head: str | None = None) -
     if expect_head is not None:
         _check_head(expect_head, chain, report)
     return report
+
+
+_HEAD = re.compile(r"[0-9]+:[0-9a-f]{64}")
+
+
+def is_head(text: str) -> bool:
+    """Whether `text` is a head as `verify` and `export` print it (SEQ:SHA256HEX)."""
+    return _HEAD.fullmatch(text) is not None
 
 
 def _check_head(expect_head: str, chain: dict[int, _Entry], report: Report) -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bridge.commands import fail
+from bridge.commands import fail, group
 from bridge.errors import BridgeError
 
-app = typer.Typer(help="Claim-mapping rules.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from bridge.settings import Settings
+
+app = group("Claim-mapping rules.")
 
 ClaimsFile = Annotated[
     Path | None, typer.Option(help="One rule file, instead of every file in --claims-dir.")
@@ -28,19 +31,24 @@ Direction = Annotated[
 ]
 
 
-def _rule_paths(claims_file: Path | None, claims_dir: Path | None) -> list[Path]:
-    from bridge.settings import Settings
+def _settings() -> Settings:
+    from bridge.settings import settings_from_environment
 
+    try:
+        return settings_from_environment()
+    except BridgeError as error:
+        fail(error)
+
+
+def _rule_paths(claims_file: Path | None, claims_dir: Path | None) -> list[Path]:
     if claims_file is not None:
         return [claims_file]
-    directory = claims_dir or Settings().claims_dir
+    directory = claims_dir or _settings().claims_dir
     return sorted(directory.glob("*.yaml"))
 
 
 def _clients_path(clients_file: Path | None) -> Path:
-    from bridge.settings import Settings
-
-    return clients_file or Settings().clients_file
+    return clients_file or _settings().clients_file
 
 
 @app.command("check")

@@ -1,9 +1,9 @@
 """`bridge clients …`: downstream clients — secrets for the configuration file, initial
 access tokens for Dynamic Client Registration (RFC 7591 §3), and the list of both kinds.
 
-Registered clients and initial access tokens live in the store the bridge shares
-(BRIDGE_REDIS_URL); the memory store lives inside one bridge process, so a command
-cannot reach it."""
+Registered clients live in PostgreSQL when BRIDGE_DATABASE_URL is set, else in the
+store the bridge shares (BRIDGE_REDIS_URL), like initial access tokens; the memory
+store lives inside one bridge process, so a command cannot reach it."""
 
 from __future__ import annotations
 
@@ -16,14 +16,15 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from bridge.commands import fail
+from bridge.commands import command_logging, fail, group
 from bridge.errors import BridgeError, ConfigError
 
 if TYPE_CHECKING:
+    from bridge.provider.clients import Client
     from bridge.settings import Settings
     from bridge.store.backend import KeyValueBackend
 
-app = typer.Typer(help="Downstream clients.", no_args_is_help=True)
+app = group("Downstream clients.")
 T = TypeVar("T")
 
 
@@ -38,11 +39,13 @@ def new_secret() -> None:
 
 
 def _settings() -> Settings:
-    from bridge.logs import configure_logging
-    from bridge.settings import Settings
+    from bridge.settings import settings_from_environment
 
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_format)
+    try:
+        settings = settings_from_environment()
+    except BridgeError as error:
+        fail(error)
+    command_logging(settings.log_level)
     return settings
 
 
@@ -90,44 +93,98 @@ def issue_registration_token(
     typer.echo(token)
 
 
+def _grant_types(client: Client) -> list[str]:
+    """The grants the token endpoint accepts from this client."""
+    grants = ["authorization_code"]
+    if client.offline_access:
+        grants.append("refresh_token")
+    if client.token_exchange is not None:
+        grants.append("token-exchange")
+    return grants
+
+
+def _row(client: Client, kind: str) -> dict[str, Any]:
+    """What an operator checks about a client; never its secret or its digest."""
+    return {
+        "client_id": client.client_id,
+        "kind": kind,
+        "name": client.name.en,
+        "upstreams": list(client.upstreams),
+        "downstream": client.downstream,
+        "grant_types": _grant_types(client),
+    }
+
+
+_COLUMNS = ("CLIENT_ID", "KIND", "NAME", "UPSTREAMS", "DOWNSTREAM", "GRANT_TYPES")
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    cells = [
+        [
+            row["client_id"],
+            row["kind"],
+            row["name"],
+            ",".join(row["upstreams"]),
+            row["downstream"],
+            ",".join(row["grant_types"]),
+        ]
+        for row in rows
+    ]
+    widths = [max(len(c) for c in column) for column in zip(_COLUMNS, *cells, strict=False)]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+        for line in [list(_COLUMNS), *cells]
+    ]
+    return "\n".join(lines)
+
+
 @app.command("list")
 def list_clients(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Every client: those of the configuration file and those registered (RFC 7591)."""
+    """Every client, configured and registered (RFC 7591): id, name, upstreams, downstream
+    and grant types; secrets are never shown."""
     from bridge.clock import SystemClock
-    from bridge.provider.clients import load_clients
-    from bridge.store.registered_clients import KeyValueClientStore
+    from bridge.provider.clients import Client, load_clients
+    from bridge.store.registered_clients import ClientStore, KeyValueClientStore
     from bridge.store.sealing import Sealer
 
     settings = _settings()
     configured, problems = load_clients(settings.clients_file, os.environ)
     if problems:
         fail(ConfigError(str(settings.clients_file), problems))
-    rows: list[dict[str, Any]] = [
-        {"client_id": c.client_id, "kind": "configured", "name": c.name.en} for c in configured
-    ]
-    if settings.redis_url is not None:
+    rows = [_row(c, "configured") for c in configured]
+    if settings.redis_url is not None or settings.database_url is not None:
         sealer = Sealer(settings.store_key.get_secret_value())
 
-        async def registered(backend: KeyValueBackend) -> list[dict[str, Any]]:
-            store = KeyValueClientStore(backend, sealer, SystemClock())
-            return [
-                {
-                    "client_id": r.client_id,
-                    "kind": "registered",
-                    "name": r.metadata["name"]["en"],
-                }
-                for r in await store.all()
-            ]
+        async def registered(backend: KeyValueBackend | None) -> list[dict[str, Any]]:
+            store: ClientStore
+            if settings.database_url:
+                from bridge.durable.database import Database
+                from bridge.durable.registered_clients import PostgresClientStore
 
-        rows += _with_store(settings, registered)
+                database = Database(settings.database_url)
+                store = PostgresClientStore(database, sealer, SystemClock())
+                try:
+                    found = await store.all()
+                finally:
+                    await database.aclose()
+            else:
+                assert backend is not None  # noqa: S101 - _with_store gave one
+                found = await KeyValueClientStore(backend, sealer, SystemClock()).all()
+            return [_row(Client.model_validate(r.metadata), "registered") for r in found]
+
+        rows += (
+            asyncio.run(registered(None))
+            if settings.database_url
+            else _with_store(settings, registered)
+        )
     elif not as_json:
-        typer.echo("(registered clients are listed with BRIDGE_REDIS_URL set)", err=True)
+        typer.echo(
+            "(registered clients are listed with BRIDGE_DATABASE_URL or BRIDGE_REDIS_URL set)",
+            err=True,
+        )
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    width = max([len("CLIENT_ID"), *(len(r["client_id"]) for r in rows)])
-    typer.echo(f"{'CLIENT_ID'.ljust(width)}  {'KIND'.ljust(10)}  NAME")
-    for row in rows:
-        typer.echo(f"{row['client_id'].ljust(width)}  {row['kind'].ljust(10)}  {row['name']}")
+    typer.echo(_table(rows))

@@ -10,7 +10,9 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="The PostgreSQL schema of durable records.", no_args_is_help=True)
+from bridge.commands import group
+
+app = group("The PostgreSQL schema of durable records.")
 
 DatabaseOption = Annotated[
     str,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from bridge.commands import fail
+from bridge.commands import command_logging, fail, group
 from bridge.errors import BridgeError, ConfigError
 
 if TYPE_CHECKING:  # imported when a command runs: `bridge --help` stays quick
@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # imported when a command runs: `bridge --help` stays quick
     from bridge.signing.keys import Algorithm
     from bridge.signing.manager import KeyManager
 
-app = typer.Typer(help="Signing keys and the iAM Smart KEK.", no_args_is_help=True)
+app = group("Signing keys and the iAM Smart KEK.")
 
 T = TypeVar("T")
 
@@ -37,17 +37,17 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a ta
 
 
 def _settings(keys_dir: Path | None) -> Settings:
-    from pydantic import ValidationError
-
-    from bridge.logs import configure_logging
-    from bridge.settings import Settings
+    from bridge.settings import settings_from_environment
 
     try:
-        settings = Settings(keys_dir=keys_dir) if keys_dir else Settings()
-    except ValidationError as exc:
-        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        fail(ConfigError("settings", problems))
-    configure_logging(settings.log_level, settings.log_format)  # stderr: stdout is output
+        settings = (
+            settings_from_environment(keys_dir=keys_dir)
+            if keys_dir
+            else settings_from_environment()
+        )
+    except BridgeError as error:
+        fail(error)
+    command_logging(settings.log_level)
     return settings
 
 

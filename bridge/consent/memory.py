@@ -9,23 +9,30 @@ outlive the sign-in, OIDC Core §11 — is asked for unless the remembered decis
 included it.
 
 Withdrawal ends the memory and revokes the grants issued under it, so tokens already
-issued stop working at UserInfo (and refresh tokens of those grants with them).
+issued stop working at UserInfo (and refresh tokens of those grants with them), and the
+client leaves the bridge sessions those grants were issued in: it is sent a
+back-channel logout token.
 Every decision, reuse and withdrawal goes to the audit trail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 
 import structlog
 
 from bridge.audit import AuditTrail
 from bridge.clock import Clock
+from bridge.model import Grant
 from bridge.provider.subject import pairwise_subject
 from bridge.store.consents import MAX_GRANTS, ConsentLedger, ConsentStore, RememberedConsent
 from bridge.store.records import Grants
 
 log = structlog.get_logger(__name__)
+
+GrantHook = Callable[[Grant, str], Awaitable[None]]
+"""Told of each grant withdrawn (with why): the bridge session it belongs to logs its
+client out (back-channel logout)."""
 
 RESIDENT_SECTOR = "bridge:residents"
 """The bridge's own sector: the resident's pairwise identifier for its consent records.
@@ -42,6 +49,7 @@ class ConsentMemory:
         audit: AuditTrail,
         pairwise_salt: str,
         remember_for: int,
+        on_withdrawn: GrantHook | None = None,
     ) -> None:
         self._consents = consents
         self._grants = grants
@@ -49,6 +57,7 @@ class ConsentMemory:
         self._audit = audit
         self._salt = pairwise_salt
         self.remember_for = remember_for
+        self._on_withdrawn = on_withdrawn
 
     def resident(self, idp: str, upstream_subject: str) -> str:
         return pairwise_subject(
@@ -138,7 +147,10 @@ class ConsentMemory:
             return None
         entry = withdrawn[0]
         for grant_id in entry.grant_ids:
+            grant = await self._grants.get(grant_id) if self._on_withdrawn else None
             await self._grants.revoke(grant_id)
+            if grant is not None and self._on_withdrawn is not None:
+                await self._on_withdrawn(grant, "consent_withdrawn")
         await self._audit.consent_withdrawn(
             subject=entry.subject, client_id=client_id, claims=entry.claims
         )

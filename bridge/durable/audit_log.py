@@ -5,7 +5,9 @@ Appends from every instance are serialised by a transaction-scoped advisory lock
 transaction takes it, compares the last row's digest with the one the caller chained
 on, and inserts the group or answers with the real head — the compare-and-append of
 the Redis Stream, with the database's durability (the row is on disk, and on the
-standby with synchronous replication, when the commit returns).
+standby with synchronous replication, when the commit returns). The bridge's own trail
+uses `append_chained` instead: it chains the group under the lock, from the head it
+reads there, so two instances never send each other's groups back to be re-chained.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bridge.audit.log import Conflict
+from bridge.audit.log import Chainer, Conflict
 from bridge.audit.records import GENESIS, StoredRecord
 from bridge.durable.database import Database, unavailable_as_store_error
 
-_APPEND_LOCK = 0x61756474  # "audt"
+APPEND_LOCK = 0x61756474  # "audt": also taken by pruning (bridge.durable.retention)
 
 
 def _record(row: tuple[Any, ...] | None) -> StoredRecord | None:
@@ -34,7 +36,7 @@ class PostgresAuditLog:
     @unavailable_as_store_error
     async def append_many(self, prev: str, entries: Sequence[tuple[str, str]]) -> Conflict | None:
         async with self._db.connection() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_APPEND_LOCK,))
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
             cursor = await conn.execute(
                 "SELECT position, body, digest FROM audit_records ORDER BY position DESC LIMIT 1"
             )
@@ -70,6 +72,25 @@ class PostgresAuditLog:
             return [
                 StoredRecord(str(p), body, digest) for p, body, digest in await cursor.fetchall()
             ]
+
+    @unavailable_as_store_error
+    async def append_chained(self, chain: Chainer) -> list[StoredRecord]:
+        async with self._db.connection() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
+            cursor = await conn.execute(
+                "SELECT position, body, digest FROM audit_records ORDER BY position DESC LIMIT 1"
+            )
+            head = _record(await cursor.fetchone())
+            start = int(head.entry_id) + 1 if head else 1
+            records = [
+                StoredRecord(str(start + n), r.body, r.digest) for n, r in enumerate(chain(head))
+            ]
+            async with conn.cursor() as insert:
+                await insert.executemany(
+                    "INSERT INTO audit_records (position, body, digest) VALUES (%s, %s, %s)",
+                    [(int(r.entry_id), r.body, r.digest) for r in records],
+                )
+        return records
 
     async def aclose(self) -> None:
         return None  # the pool belongs to the composition root

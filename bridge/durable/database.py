@@ -50,6 +50,10 @@ class Database:
             max_size=max_size,
             timeout=timeout,  # waiting for a free connection, then PoolTimeout → 503
             open=False,
+            # A connection is checked as it is lent out (one round trip on a pooled
+            # connection): after a PostgreSQL restart or failover the pool's stale
+            # connections are replaced instead of failing the request they are lent to.
+            check=AsyncConnectionPool.check_connection,
             kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout))},
         )
         self._opened = False

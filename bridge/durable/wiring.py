@@ -1,6 +1,7 @@
 """Choosing where durable records live, for the composition root: PostgreSQL when
 `BRIDGE_DATABASE_URL` is set (after checking its schema is current), otherwise the same
-store as everything else (memory for the demo, or Redis), exactly as before."""
+store as everything else (memory for the demo, or Redis), exactly as before. Dynamically
+registered clients follow the same choice."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from bridge.clock import Clock
 from bridge.durable.audit_log import PostgresAuditLog
 from bridge.durable.consents import PostgresRememberedConsents
 from bridge.durable.database import Database, check_schema
+from bridge.durable.registered_clients import PostgresClientStore
 from bridge.store.records import Stores
+from bridge.store.registered_clients import ClientStore
 from bridge.store.sealing import Sealer
 
 
@@ -22,6 +25,8 @@ class Durable:
     audit_log: AuditLog | None
     """None: the audit trail stays on the key-value store's append log."""
     database: Database | None
+    clients: ClientStore | None = None
+    """None: registered clients stay in the key-value store."""
 
 
 def durable_records(
@@ -33,5 +38,8 @@ def durable_records(
     database = Database(database_url)
     consents = PostgresRememberedConsents(database, sealer, clock)
     return Durable(
-        dataclasses.replace(stores, consents=consents), PostgresAuditLog(database), database
+        dataclasses.replace(stores, consents=consents),
+        PostgresAuditLog(database),
+        database,
+        PostgresClientStore(database, sealer, clock),
     )

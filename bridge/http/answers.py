@@ -31,17 +31,21 @@ def browser_of(request: Request) -> Browser:
     )
 
 
+def set_browser_cookie(response: Response, browser_id: str, cookies: CookiePolicy) -> None:
+    response.set_cookie(
+        BROWSER_COOKIE,
+        browser_id,
+        max_age=cookies.max_age,
+        httponly=True,
+        secure=cookies.secure,
+        samesite="lax",
+    )
+
+
 def redirect(result: Redirect, cookies: CookiePolicy, *, status: int) -> Response:
     response = RedirectResponse(result.location, status_code=status, headers=NO_STORE_HEADERS)
     if result.browser_id is not None:
-        response.set_cookie(
-            BROWSER_COOKIE,
-            result.browser_id,
-            max_age=cookies.max_age,
-            httponly=True,
-            secure=cookies.secure,
-            samesite="lax",
-        )
+        set_browser_cookie(response, result.browser_id, cookies)
     return response
 
 

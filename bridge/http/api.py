@@ -1,4 +1,5 @@
-"""The back-channel endpoints for clients — token (RFC 6749 §3.2), introspection
+"""The back-channel endpoints for clients — token (RFC 6749 §3.2), device
+authorization (RFC 8628 §3.1), introspection
 (RFC 7662), revocation (RFC 7009) and UserInfo (OIDC Core §5.3) — as a plain ASGI layer
 in front of FastAPI's routing.
 
@@ -30,6 +31,7 @@ from bridge.http.forms import (
 from bridge.http.registration import MANAGED_METHODS, manage, register
 from bridge.oauth import OAuthServices
 from bridge.provider.bearer import bearer_token
+from bridge.provider.device import DEVICE_AUTHORIZATION_PATH
 from bridge.provider.introspection import introspect
 from bridge.provider.registration import REGISTER_PATH, Registration
 from bridge.provider.revocation import revoke
@@ -78,6 +80,14 @@ async def token(oauth: OAuthServices, request: ApiRequest) -> Result:
     return 200, await oauth.token_endpoint.grant(client, form)
 
 
+async def device_authorization(oauth: OAuthServices, request: ApiRequest) -> Result:
+    form = await request.form()
+    client = await oauth.client_auth.authenticate(
+        request.authorization, form, endpoint=oauth.endpoint_url(DEVICE_AUTHORIZATION_PATH)
+    )
+    return 200, await oauth.device.authorize(client, form)
+
+
 async def introspection(oauth: OAuthServices, request: ApiRequest) -> Result:
     form = await request.form()
     client = await oauth.client_auth.authenticate(
@@ -105,6 +115,7 @@ async def user_info(oauth: OAuthServices, request: ApiRequest) -> Result:
 
 ROUTES: dict[str, tuple[frozenset[str], Handler]] = {
     "/token": (frozenset({"POST"}), token),
+    DEVICE_AUTHORIZATION_PATH: (frozenset({"POST"}), device_authorization),
     "/introspect": (frozenset({"POST"}), introspection),
     "/revoke": (frozenset({"POST"}), revocation),
     "/userinfo": (frozenset({"GET", "POST"}), user_info),

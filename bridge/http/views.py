@@ -15,6 +15,7 @@ from bridge.http.pages import Pages
 from bridge.model import PendingConsent
 from bridge.provider.clients import Client
 from bridge.signin.client import ClientSignIns
+from bridge.signin.consent import remembers
 from bridge.upstream.base import Connector
 
 
@@ -54,7 +55,7 @@ class ConsentPages:
             mapper,
             locale,
             idp_name=connector.display_name.get(locale) if connector else pending.upstream,
-            remember_days=self._remember_days,
+            remember_days=self._remember_days if remembers(pending) else 0,
             offline_days=self._offline_days,
         )
         return self._pages.render(

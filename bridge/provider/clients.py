@@ -25,13 +25,24 @@ from bridge.model import LocalizedText
 from bridge.provider.token_exchange_config import ClientExchangePolicy
 from bridge.signing.keys import Algorithm
 from bridge.tokens.key_sources import parse_jwks
-from bridge.wire import SCOPE_OFFLINE_ACCESS
+from bridge.wire import GRANT_AUTHORIZATION_CODE, GRANT_DEVICE_CODE, SCOPE_OFFLINE_ACCESS
 from bridge.yamlconfig import describe_validation_error, read_yaml
 
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
 _SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post"})
 LOCALES = ("en", "zh-Hant", "zh-Hans")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+class Kiosk(BaseModel):
+    """A self-service kiosk signing residents in with the device grant (RFC 8628): the
+    phone's confirmation page names where it stands, so a resident can tell their own
+    kiosk from a code someone sent them (the cross-device flows BCP,
+    RFC 10027)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    location: LocalizedText
 
 
 class Client(BaseModel):
@@ -50,7 +61,16 @@ class Client(BaseModel):
         "client_secret_basic",
         "client_secret_post",
     )
-    redirect_uris: tuple[str, ...] = Field(min_length=1)
+    redirect_uris: tuple[str, ...] = Field(
+        (), description="Required, except for a kiosk (which never receives a redirect)."
+    )
+    grant_types: tuple[str, ...] = Field(
+        (GRANT_AUTHORIZATION_CODE,),
+        description="A kiosk lists urn:ietf:params:oauth:grant-type:device_code.",
+    )
+    kiosk: Kiosk | None = Field(
+        None, description="Set for a kiosk client: where it stands, in each language."
+    )
     allowed_scopes: tuple[str, ...] = ("openid",)
     allowed_claims: tuple[str, ...] = ()
     sector_identifier: str | None = Field(
@@ -103,11 +123,39 @@ class Client(BaseModel):
         description="Algorithm of its ID tokens (OIDC Registration §2; RS256 by default, as "
         "every certified library expects unless told otherwise).",
     )
+    post_logout_redirect_uris: tuple[str, ...] = Field(
+        (),
+        description="Where RP-Initiated Logout may send the browser afterwards (exact "
+        "match, like redirect_uris).",
+    )
+    backchannel_logout_uri: str | None = Field(
+        None,
+        description="Where the bridge POSTs a logout token when a session it took part "
+        "in ends (OIDC Back-Channel Logout 1.0 §2.2).",
+    )
+    backchannel_logout_session_required: bool = Field(
+        False, description="The client needs `sid` in logout tokens (it always gets it)."
+    )
     userinfo_signed_response_alg: Algorithm | None = Field(
         None,
         description="When set, UserInfo answers with a JWT signed with this algorithm "
         "(`application/jwt`, OIDC Core §5.3.2); unset: plain JSON.",
     )
+
+    @model_validator(mode="after")
+    def _kiosk_or_redirects(self) -> Client:
+        device = GRANT_DEVICE_CODE in self.grant_types
+        if device != (self.kiosk is not None):
+            raise ValueError("a kiosk block and the device_code grant type go together")
+        if self.kiosk is None and not self.redirect_uris:
+            raise ValueError("redirect_uris: at least one is required")
+        if self.kiosk is not None and SCOPE_OFFLINE_ACCESS in self.allowed_scopes:
+            raise ValueError("a kiosk is shared by strangers: it may not hold offline_access")
+        return self
+
+    @property
+    def is_kiosk(self) -> bool:
+        return self.kiosk is not None and GRANT_DEVICE_CODE in self.grant_types
 
     @model_validator(mode="after")
     def _credentials_for_each_method(self) -> Client:
@@ -127,7 +175,7 @@ class Client(BaseModel):
         """May hold refresh tokens (OIDC Core §11)."""
         return SCOPE_OFFLINE_ACCESS in self.allowed_scopes
 
-    @field_validator("redirect_uris")
+    @field_validator("redirect_uris", "post_logout_redirect_uris")
     @classmethod
     def _absolute_without_fragment(cls, uris: tuple[str, ...]) -> tuple[str, ...]:
         for uri in uris:
@@ -137,6 +185,14 @@ class Client(BaseModel):
             if parts.fragment or "#" in uri:
                 raise ValueError(f"{uri!r} has a fragment (RFC 6749 §3.1.2)")
         return uris
+
+    @field_validator("backchannel_logout_uri")
+    @classmethod
+    def _backchannel_absolute(cls, uri: str | None) -> str | None:
+        # §2.2: absolute, no fragment; a query is allowed
+        if uri is not None and _absolute_without_fragment_one(uri) is None:
+            raise ValueError(f"{uri!r} is not an absolute http(s) URI without a fragment")
+        return uri
 
     @property
     def signing_algorithms(self) -> tuple[Algorithm, ...]:
@@ -154,6 +210,13 @@ class Client(BaseModel):
             for uri in self.redirect_uris
             if uri.startswith("http://") and (urlsplit(uri).hostname or "") not in _LOOPBACK
         ]
+
+
+def _absolute_without_fragment_one(uri: str) -> str | None:
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc or "#" in uri:
+        return None
+    return uri
 
 
 class ClientRegistry:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bridge.browser import Allowed, Redirect
 from bridge.errors import OAuthError
-from bridge.model import CodeEnding, PendingConsent
+from bridge.model import CodeEnding, Ending, PendingConsent
 from bridge.provider.codes import CodeIssuer
 
 
@@ -20,7 +20,9 @@ class CodeRedirect:
         issued = await self._codes.issue(pending)
         return Allowed(Redirect(issued.location), issued.grant_id)
 
-    def refuse(self, ending: CodeEnding, error: OAuthError) -> OAuthError:
+    async def refuse(self, ending: Ending, error: OAuthError) -> OAuthError:
+        if not isinstance(ending, CodeEnding):
+            raise TypeError("a code redirect refuses only code-redirect requests")
         error.redirect_uri = ending.redirect_uri
         error.state = ending.state
         return error

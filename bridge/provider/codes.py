@@ -60,6 +60,7 @@ class CodeIssuer:
                 expires_at=now + self._code_ttl + self._grant_ttl,
                 upstream_idp=pending.upstream_idp,
                 upstream_subject=pending.upstream_subject,
+                sid=pending.sid,
             )
         )
         await self._codes.put(

@@ -35,6 +35,7 @@ def openid_configuration(
     grant_types: Iterable[str] = (GRANT_AUTHORIZATION_CODE,),
     client_assertion_algs: Iterable[str] = (),
     registration: bool = False,
+    device_authorization: bool = False,
 ) -> dict[str, Any]:
     auth_methods = [AUTH_CLIENT_SECRET_BASIC, AUTH_CLIENT_SECRET_POST]
     assertion_algs = list(client_assertion_algs)
@@ -71,7 +72,13 @@ def openid_configuration(
         "introspection_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint": endpoint(issuer, "/revoke"),
         "revocation_endpoint_auth_methods_supported": auth_methods,
+        # RP-Initiated Logout 1.0 §2.1; Back-Channel Logout 1.0 §2.1 (`sid` always sent)
+        "end_session_endpoint": endpoint(issuer, "/logout"),
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }
+    if device_authorization:  # RFC 8628 §4
+        document["device_authorization_endpoint"] = endpoint(issuer, "/device_authorization")
     if registration:
         document["registration_endpoint"] = endpoint(issuer, "/register")  # RFC 7591 §3
     if assertion_algs:

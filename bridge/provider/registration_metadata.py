@@ -55,6 +55,9 @@ SIMPLE = (
     "tos_uri",
     "software_id",
     "software_version",
+    "post_logout_redirect_uris",  # RP-Initiated Logout 1.0 §3.1
+    "backchannel_logout_uri",  # Back-Channel Logout 1.0 §2.2
+    "backchannel_logout_session_required",
 )
 """Members kept as given; any other member is ignored (RFC 7591 §2)."""
 MAX_TEXT = 500
@@ -163,6 +166,11 @@ def client_from_registration(
         "jwks_uri": registration.get("jwks_uri"),
         "id_token_signed_response_alg": registration["id_token_signed_response_alg"],
         "userinfo_signed_response_alg": registration.get("userinfo_signed_response_alg"),
+        "post_logout_redirect_uris": tuple(_strings(registration, "post_logout_redirect_uris", [])),
+        "backchannel_logout_uri": registration.get("backchannel_logout_uri"),
+        "backchannel_logout_session_required": registration.get(
+            "backchannel_logout_session_required", False
+        ),
     }
     for member, field in {**TEXTS, **OPTIONAL_TEXTS}.items():
         fields[field] = _text(registration, member, required=member in TEXTS)

@@ -1,7 +1,8 @@
 """Token revocation (RFC 7009 §2): an authenticated client revokes a token it holds.
 
 Revoking a refresh token revokes its family: the grant, and with it every access and
-refresh token issued from it. Revoking an access token revokes that token (its `jti`
+refresh token issued from it, and takes the client out of the bridge session the grant
+was issued in. Revoking an access token revokes that token (its `jti`
 is remembered until it would have expired). An unknown or already invalid token is
 no error (§2.2: the client cannot do anything about it); a token issued to another
 client is refused (§2.1) without being touched.
@@ -9,11 +10,12 @@ client is refused (§2.1) without being touched.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import structlog
 
 from bridge.errors import InvalidGrantError, InvalidRequestError
+from bridge.model import Grant
 from bridge.provider.clients import Client
 from bridge.provider.token_lookup import FoundAccessToken, TokenLookup
 from bridge.store.records import Grants
@@ -21,6 +23,9 @@ from bridge.store.refresh_tokens import RefreshTokens
 from bridge.store.revoked_tokens import RevokedTokens
 
 log = structlog.get_logger(__name__)
+
+GrantRevoked = Callable[[Grant, str], Awaitable[None]]
+"""Told of a grant its client revoked (the bridge session takes the client out)."""
 
 
 class Revocation:
@@ -31,11 +36,13 @@ class Revocation:
         revoked: RevokedTokens,
         grants: Grants,
         refresh_tokens: RefreshTokens,
+        on_grant_revoked: GrantRevoked | None = None,
     ) -> None:
         self.lookup = lookup
         self.revoked = revoked
         self.grants = grants
         self.refresh_tokens = refresh_tokens
+        self.on_grant_revoked = on_grant_revoked
 
 
 async def revoke(client: Client, form: Mapping[str, str], stores: Revocation) -> None:
@@ -54,8 +61,11 @@ async def revoke(client: Client, form: Mapping[str, str], stores: Revocation) ->
         await stores.revoked.revoke(found.token.jti, found.token.expires_at)
         log.info("token.revoked", client_id=client.client_id, kind="access_token")
         return
+    grant = await stores.grants.get(found.token.grant_id) if stores.on_grant_revoked else None
     await stores.grants.revoke(found.token.grant_id)
     await stores.refresh_tokens.delete(token)
+    if grant is not None and stores.on_grant_revoked is not None:
+        await stores.on_grant_revoked(grant, "grant_revoked")
     log.info(
         "token.revoked",
         client_id=client.client_id,

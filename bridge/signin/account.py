@@ -100,7 +100,7 @@ class AccountSignIns:
         log.info("account.signed_in", resident=resident)
         return Redirect(CONSENTS_PATH)
 
-    def failed(
+    async def failed(
         self, flow: UpstreamFlow, failure: UpstreamError, upstream: LocalizedText
     ) -> OAuthError:
         return refused(

@@ -23,7 +23,7 @@ class Completer(Protocol):
         self, flow: UpstreamFlow, identity: UpstreamIdentity, browser: Browser
     ) -> Redirect: ...
 
-    def failed(
+    async def failed(
         self, flow: UpstreamFlow, failure: UpstreamError, upstream: LocalizedText
     ) -> OAuthError:
         """The error to answer with when the upstream produced no identity."""
@@ -49,5 +49,5 @@ class UpstreamCallback:
                 upstream_code=failure.upstream_code,
                 detail=failure.detail,
             )
-            raise completer.failed(flow, failure, connector.display_name) from failure
+            raise await completer.failed(flow, failure, connector.display_name) from failure
         return await completer.completed(flow, identity, browser)

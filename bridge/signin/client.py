@@ -33,6 +33,7 @@ from bridge.errors import (
 from bridge.model import (
     ClientRequest,
     ClientSignIn,
+    DeviceSignIn,
     LocalizedText,
     PendingConsent,
     UpstreamFlow,
@@ -188,7 +189,8 @@ class ClientSignIns:
         self, flow: UpstreamFlow, identity: UpstreamIdentity, browser: Browser
     ) -> Redirect:
         purpose = flow.purpose
-        assert isinstance(purpose, ClientSignIn)  # noqa: S101 - registered for "client"
+        # registered for "client" and "device": a kiosk's sign-in releases claims alike
+        assert isinstance(purpose, ClientSignIn | DeviceSignIn)  # noqa: S101
         client = require_client(self._clients, purpose.request.client_id)
         mapper = self.mapper(flow.upstream, client)
         claims = mapper.map(identity, set(purpose.released_claims), client_id=client.client_id)
@@ -200,7 +202,7 @@ class ClientSignIns:
                 acr=session.get("acr"),
                 required=client.minimum_acr,
             )
-            raise self._endings.refuse(
+            raise await self._endings.refuse(
                 purpose.ending,
                 UnmetAuthenticationRequirementsError(
                     f"The sign-in's assurance level is below {client.minimum_acr}, "
@@ -213,7 +215,7 @@ class ClientSignIns:
         if max_age is not None and now - auth_time > max_age:
             # The upstream kept an older session despite being told max_age (OIDC Core
             # §3.1.2.1: the OP must re-authenticate, or say it could not).
-            raise self._endings.refuse(
+            raise await self._endings.refuse(
                 purpose.ending,
                 LoginRequiredError("The identity provider's sign-in is older than max_age"),
             )
@@ -240,12 +242,12 @@ class ClientSignIns:
         log.info("signin.upstream_completed", client_id=client.client_id, subject=pending.subject)
         return await self._consent.ask_or_reuse(pending)
 
-    def failed(
+    async def failed(
         self, flow: UpstreamFlow, failure: UpstreamError, upstream: LocalizedText
     ) -> OAuthError:
         purpose = flow.purpose
-        assert isinstance(purpose, ClientSignIn)  # noqa: S101 - registered for "client"
-        return self._endings.refuse(purpose.ending, client_error(failure, upstream.en))
+        assert isinstance(purpose, ClientSignIn | DeviceSignIn)  # noqa: S101 - registered so
+        return await self._endings.refuse(purpose.ending, client_error(failure, upstream.en))
 
 
 def _new_id(size: int = 24) -> str:

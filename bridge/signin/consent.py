@@ -14,9 +14,10 @@ from collections.abc import Mapping
 import structlog
 
 from bridge.audit import AuditTrail
-from bridge.browser import Browser, Redirect, refused, require_csrf, require_same_browser
+from bridge.browser import Allowed, Browser, Redirect, refused, require_csrf, require_same_browser
 from bridge.consent.memory import ConsentMemory
 from bridge.errors import AccessDeniedError
+from bridge.logout.sessions import Sessions
 from bridge.model import PendingConsent
 from bridge.provider.clients import Client, ClientRegistry
 from bridge.signin.client import require_client
@@ -30,6 +31,12 @@ PROMPT_CONSENT = "consent"
 """OIDC Core §3.1.2.1: the page is shown even when a remembered consent covers it."""
 
 
+def remembers(pending: PendingConsent) -> bool:
+    """A kiosk is shared: a decision taken there is never remembered, nor reused there
+    (the resident confirms each kiosk sign-in on their phone)."""
+    return pending.ending.kind != "device"
+
+
 class ConsentStep:
     def __init__(
         self,
@@ -39,12 +46,23 @@ class ConsentStep:
         memory: ConsentMemory,
         endings: Endings,
         audit: AuditTrail,
+        sessions: Sessions | None = None,
     ) -> None:
         self._clients = clients
         self._interactions = interactions
         self._memory = memory
         self._endings = endings
         self._audit = audit
+        self._sessions = sessions
+
+    async def _allow(self, pending: PendingConsent, resident: str | None) -> Allowed:
+        """The ending issues the release inside the browser's bridge session."""
+        if self._sessions is None:
+            return await self._endings.allow(pending)
+        pending = await self._sessions.opened(pending, resident)
+        allowed = await self._endings.allow(pending)
+        await self._sessions.joined(pending, allowed.grant_id)
+        return allowed
 
     def _resident(self, pending: PendingConsent) -> str | None:
         if not pending.upstream_idp or not pending.upstream_subject:
@@ -58,7 +76,7 @@ class ConsentStep:
         asked = pending.request
         earlier = (
             await self._memory.covering(resident, client_id, pending.claims.keys(), asked.scopes)
-            if resident is not None and PROMPT_CONSENT not in asked.prompt
+            if resident is not None and PROMPT_CONSENT not in asked.prompt and remembers(pending)
             else None
         )
         if earlier is None or resident is None:
@@ -72,7 +90,7 @@ class ConsentStep:
             remembered_until=earlier.expires_at,
             reused=True,
         )
-        allowed = await self._endings.allow(pending)
+        allowed = await self._allow(pending, resident)
         await self._memory.add_grant(resident, client_id, allowed.grant_id)
         log.info("signin.consent_remembered", client_id=client_id, subject=pending.subject)
         return allowed.redirect
@@ -97,6 +115,7 @@ class ConsentStep:
         allowed = decision == "allow"
         resident = self._resident(pending)
         remember = allowed and form.get("remember") == "yes" and resident is not None
+        remember = remember and remembers(pending)
         remembered_until = self._memory.until() if remember else None
         await self._audit.consent_decided(
             subject=pending.subject,
@@ -106,10 +125,10 @@ class ConsentStep:
             remembered_until=remembered_until,
         )
         if not allowed:
-            raise self._endings.refuse(
+            raise await self._endings.refuse(
                 pending.ending, AccessDeniedError("The resident denied consent")
             )
-        issued = await self._endings.allow(pending)
+        issued = await self._allow(pending, resident)
         if remembered_until is not None and resident is not None:
             await self._memory.remember(
                 resident,

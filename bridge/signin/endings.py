@@ -1,7 +1,8 @@
 """How a client sign-in ends, by the kind of ending its request asked for.
 
 An ending turns the resident's decision into the client's answer: allowed, the bridge
-issues what the client waits for (an authorization code in a redirect); refused or
+issues what the client waits for (an authorization code in a redirect, a device
+approval a kiosk polls for); refused or
 failed, the client hears an OAuth error the ending knows how to deliver. The consent
 step and the completers never know which.
 """
@@ -13,7 +14,8 @@ from typing import Protocol
 
 from bridge.browser import Allowed
 from bridge.errors import OAuthError
-from bridge.model import CodeEnding, PendingConsent
+from bridge.model import Ending as EndingRecord
+from bridge.model import PendingConsent
 
 
 class Ending(Protocol):
@@ -21,8 +23,9 @@ class Ending(Protocol):
         """Issue what the client receives for the released claims."""
         ...
 
-    def refuse(self, ending: CodeEnding, error: OAuthError) -> OAuthError:
-        """`error`, made deliverable to the client that asked (a redirect target)."""
+    async def refuse(self, ending: EndingRecord, error: OAuthError) -> OAuthError:
+        """`error`, made deliverable to the client that asked (a redirect target, or a
+        denial the polling kiosk will read)."""
         ...
 
 
@@ -36,5 +39,5 @@ class Endings:
     async def allow(self, pending: PendingConsent) -> Allowed:
         return await self._endings[pending.ending.kind].allow(pending)
 
-    def refuse(self, ending: CodeEnding, error: OAuthError) -> OAuthError:
-        return self._endings[ending.kind].refuse(ending, error)
+    async def refuse(self, ending: EndingRecord, error: OAuthError) -> OAuthError:
+        return await self._endings[ending.kind].refuse(ending, error)

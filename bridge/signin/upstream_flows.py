@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from bridge.browser import Browser, Redirect, bind, refused, require_same_browser
 from bridge.clock import Clock
 from bridge.model import Purpose, UpstreamAuthRequest, UpstreamFlow
 from bridge.store.records import FlowStates
-from bridge.upstream.base import Connector
+from bridge.upstream.base import Connector, SameDevice
 
+LEAVE_PATH = "/signin/upstream/"
+"""The same-device page of a flow: `<LEAVE_PATH><state>`."""
 STATE_BYTES = 24
 """32 characters of [A-Za-z0-9_-]: iAM Smart takes states of at most 36."""
 
@@ -82,7 +85,25 @@ class UpstreamFlows:
             expires_at=self._clock.now() + self._flow_ttl,
         )
         await self._flows.put(flow)
-        return Redirect(connector.authorization_url(upstream_request(flow)), bound.new_id)
+        request = upstream_request(flow)
+        if isinstance(connector, SameDevice) and connector.same_device(request):
+            return Redirect(f"{LEAVE_PATH}{flow.state}", bound.new_id)
+        return Redirect(connector.authorization_url(request), bound.new_id)
+
+    async def waiting(self, state: str, browser: Browser) -> tuple[UpstreamFlow, Connector]:
+        """A flow not yet sent upstream (the same-device page), for its own browser."""
+        flow = await self._flows.get(state)
+        if flow is None:
+            raise refused("error_flow_expired", "The sign-in has expired or was completed")
+        require_same_browser(browser, flow.browser_binding, "the same-device page")
+        return flow, self.connector(flow.upstream)
+
+    async def leave(self, state: str, browser: Browser, *, other_device: bool) -> Redirect:
+        """The resident pressed the button: now the request goes upstream, for this
+        device or (their choice) another one."""
+        flow, connector = await self.waiting(state, browser)
+        request = replace(upstream_request(flow), other_device=other_device)
+        return Redirect(connector.authorization_url(request))
 
     async def take(
         self, upstream: str, params: Mapping[str, str], browser: Browser

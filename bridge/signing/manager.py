@@ -60,6 +60,19 @@ class KeyManager:
         self._clock = clock
         self._development_allowed = development_allowed
 
+    def _require_readable(self, index: KeyIndex) -> None:
+        """Refuse to add a key that the existing ones could not be loaded beside: with
+        another key-encryption key, the new key would be sealed under it and the
+        directory would then open under neither."""
+        try:
+            for entry in index.keys:
+                self.files.load_key(entry)
+        except SigningKeyError as exc:
+            raise SigningKeyError(
+                f"nothing written: the existing keys do not load with this configuration "
+                f"({exc}); check BRIDGE_KEYS_ENCRYPTION_KEY (or _FILE)"
+            ) from None
+
     def _fresh(self, alg: Algorithm, now: float) -> KeyEntry:
         key = self.files.new_key(alg, now, development_allowed=self._development_allowed)
         return self.files.write_key(key, "next")
@@ -93,6 +106,7 @@ class KeyManager:
                 kids = ", ".join(f"{a.kid} ({a.alg})" for a, _ in lanes)
                 log.info("keys.bootstrapped", active=[a.kid for a, _ in lanes])
                 return Outcome(new, ("generated",), f"created active keys {kids}")
+            self._require_readable(index)
             if index.active_for(alg) is None:
                 first = self._fresh(alg, now)
                 new = lifecycle.add_lane(index, first, self._fresh(alg, now), now)
@@ -137,6 +151,7 @@ class KeyManager:
             if seen != dict(expected_active):
                 signing = ", ".join(e.kid for e in index.actives)
                 return Outcome(index, message=f"already rotated: {signing} sign")
+            self._require_readable(index)
             for lane in expected_active:
                 refusal = lifecycle.rotation_refusal(index, lane, now, self.policy, force=force)
                 if refusal is not None:

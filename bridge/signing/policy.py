@@ -26,6 +26,7 @@ SIGNED_TOKEN_LIFETIMES = (
     "id_token_ttl",
     "exchanged_token_ttl",
     "outbound_assertion_ttl",
+    "kiosk_token_ttl",
 )
 """Settings that give the lifetime of something the bridge signs with these keys.
 Refresh tokens are opaque (not signed), so they are not here; a new signed token type

@@ -6,7 +6,7 @@ same resident's consent) rely on that (dex: "Delete methods MUST be atomic"). Ev
 carries a TTL, so nothing grows without bound.
 
 Capabilities are part of the contract, not type checks on the backend: a component that
-needs a set, a counter, an append log or a lock asks the backend it was given for one.
+needs a set, a counter, a due queue, an append log or a lock asks the backend it was given for one.
 Each is implemented by Redis and by memory and runs through tests/store/'s one
 conformance suite.
 """
@@ -147,6 +147,25 @@ class KeyValueBackend(Protocol):
         """Add one to the counter at `key` and return its new value. The counter expires
         `ttl` seconds after its first increment: a fixed window (rate limits)."""
         ...
+
+    # --- due queue ---------------------------------------------------------------------
+
+    async def queue_push(self, key: str, member: bytes, due: float, ttl: float) -> None:
+        """Schedule `member` in the queue at `key` for time `due` (replacing the time it
+        had); the queue then lives at least `ttl` seconds more. Members are small ids:
+        what they name lives in sealed records of its own."""
+        ...
+
+    async def queue_claim(self, key: str, now: float, lease: float, count: int) -> list[bytes]:
+        """Up to `count` members due at or before `now`, earliest first, each moved to
+        `now + lease` in the same atomic step: a second worker does not claim them while
+        the first works, and a worker that dies leaves them to be claimed again when the
+        lease runs out (at-least-once)."""
+        ...
+
+    async def queue_remove(self, key: str, member: bytes) -> None: ...
+
+    async def queue_length(self, key: str) -> int: ...
 
     # --- append log and lock -----------------------------------------------------------
 

@@ -16,17 +16,18 @@ from bridge.clock import Clock, SystemClock
 from bridge.store.backend import Conflict, LogEntry, Op, Swap
 
 _POLL = 0.01
+_Value = bytes | set[bytes] | int | dict[bytes, float]
 
 
 class MemoryBackend:
     def __init__(self, clock: Clock | None = None, *, sweep_every: int = 1000) -> None:
         self._clock = clock or SystemClock()
-        self._data: dict[str, tuple[bytes | set[bytes] | int, float]] = {}
+        self._data: dict[str, tuple[_Value, float]] = {}
         self._logs: dict[str, MemoryAppendLog] = {}
         self._writes = 0
         self._sweep_every = sweep_every
 
-    def _entry(self, key: str) -> bytes | set[bytes] | int | None:
+    def _entry(self, key: str) -> _Value | None:
         entry = self._data.get(key)
         if entry is None:
             return None
@@ -40,7 +41,7 @@ class MemoryBackend:
         value = self._entry(key)
         return value if isinstance(value, bytes) else None
 
-    def _write(self, key: str, value: bytes | set[bytes] | int, ttl: float) -> None:
+    def _write(self, key: str, value: _Value, ttl: float) -> None:
         if ttl <= 0:
             raise ValueError("every stored value needs a positive TTL")
         self._data[key] = (value, self._clock.now() + ttl)
@@ -137,6 +138,32 @@ class MemoryBackend:
             return count
         self._write(key, 1, ttl)
         return 1
+
+    def _queue(self, key: str) -> dict[bytes, float]:
+        current = self._entry(key)
+        return current if isinstance(current, dict) else {}
+
+    async def queue_push(self, key: str, member: bytes, due: float, ttl: float) -> None:
+        queue = self._queue(key)
+        remaining = self._data[key][1] - self._clock.now() if key in self._data else 0.0
+        queue[member] = due
+        self._write(key, queue, max(ttl, remaining))
+
+    async def queue_claim(self, key: str, now: float, lease: float, count: int) -> list[bytes]:
+        queue = self._queue(key)
+        due = sorted((at, m) for m, at in queue.items() if at <= now)[:count]
+        for _, member in due:
+            queue[member] = now + lease
+        return [member for _, member in due]
+
+    async def queue_remove(self, key: str, member: bytes) -> None:
+        queue = self._queue(key)
+        queue.pop(member, None)
+        if not queue:
+            self._data.pop(key, None)
+
+    async def queue_length(self, key: str) -> int:
+        return len(self._queue(key))
 
     def append_log(self, name: str) -> MemoryAppendLog:
         return self._logs.setdefault(name, MemoryAppendLog())

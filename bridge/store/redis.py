@@ -3,8 +3,8 @@ Cluster (`bridge.store.redis_client`).
 
 Each operation is a single Redis command or a single Lua script on one key, so
 atomicity is Redis's own: `SET NX GET PX`, `GETDEL` (Redis >= 6.2), `SET XX GET PX`, and
-scripts for compare-and-set, sets whose TTL only grows, counters with a window and the
-append log's compare-and-append. One key per operation is also what makes every
+scripts for compare-and-set, sets and due queues whose TTL only grows, counters with a
+window and the append log's compare-and-append. One key per operation is also what makes every
 operation Cluster-safe; `batch` is a pipeline that a Cluster client splits by node.
 
 **Retries.** The client re-sends a command when its connection fails (a failover, see
@@ -84,6 +84,24 @@ end
 return 1
 """
 
+# KEYS[1]; ARGV: ttl ms, due, member. The queue lives at least ttl ms more; never less.
+_QUEUE_PUSH = """
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return 1
+"""
+
+# KEYS[1]; ARGV: now, lease end, count. Claiming moves each member to the lease's end.
+_QUEUE_CLAIM = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+for _, member in ipairs(due) do
+  redis.call('ZADD', KEYS[1], ARGV[2], member)
+end
+return due
+"""
+
 # KEYS[1]; ARGV: ttl ms. The window starts at the first increment.
 _INCREMENT = """
 local count = redis.call('INCR', KEYS[1])
@@ -144,6 +162,8 @@ class RedisBackend:
         self._compare_and_set = Script(client, _COMPARE_AND_SET)
         self._set_add = Script(client, _SET_ADD)
         self._increment = Script(client, _INCREMENT)
+        self._queue_push = Script(client, _QUEUE_PUSH)
+        self._queue_claim = Script(client, _QUEUE_CLAIM)
 
     @classmethod
     def from_url(cls, url: str, options: RedisOptions | None = None) -> RedisBackend:
@@ -225,6 +245,23 @@ class RedisBackend:
     @unavailable_as_store_error
     async def increment(self, key: str, ttl: float) -> int:
         return int(await self._increment(keys=[key], args=[_ms(ttl)]))
+
+    @unavailable_as_store_error
+    async def queue_push(self, key: str, member: bytes, due: float, ttl: float) -> None:
+        await self._queue_push(keys=[key], args=[_ms(ttl), repr(due), member])
+
+    @unavailable_as_store_error
+    async def queue_claim(self, key: str, now: float, lease: float, count: int) -> list[bytes]:
+        claimed = await self._queue_claim(keys=[key], args=[repr(now), repr(now + lease), count])
+        return list(cast(list[bytes], claimed))
+
+    @unavailable_as_store_error
+    async def queue_remove(self, key: str, member: bytes) -> None:
+        await self._redis.zrem(key, member)
+
+    @unavailable_as_store_error
+    async def queue_length(self, key: str) -> int:
+        return int(await self._redis.zcard(key))
 
     def append_log(self, name: str) -> RedisAppendLog:
         return RedisAppendLog(self._redis, name)

@@ -12,7 +12,7 @@ from joserfc import jwt
 
 from bridge.clock import Clock
 from bridge.signing.keyset import KeySet
-from bridge.wire import JWT_TYPE_ACCESS_TOKEN
+from bridge.wire import BACKCHANNEL_LOGOUT_EVENT, JWT_TYPE_ACCESS_TOKEN, JWT_TYPE_LOGOUT_TOKEN
 
 
 def left_half_hash(value: str) -> str:
@@ -106,6 +106,23 @@ class TokenIssuer:
         if extra:
             claims.update(extra)
         return self._sign(claims, "JWT", alg)
+
+    def logout_token(
+        self, *, client_id: str, subject: str, sid: str, ttl: int, alg: str | None = None
+    ) -> str:
+        """OIDC Back-Channel Logout §2.4: `events` names the logout, never a `nonce`."""
+        now = int(self._clock.now())
+        claims = {
+            "iss": self.issuer,
+            "aud": client_id,
+            "iat": now,
+            "exp": now + ttl,
+            "jti": secrets.token_urlsafe(16),
+            "sub": subject,
+            "sid": sid,
+            "events": {BACKCHANNEL_LOGOUT_EVENT: {}},
+        }
+        return self._sign(claims, JWT_TYPE_LOGOUT_TOKEN, alg)
 
     def userinfo(self, *, client_id: str, claims: Mapping[str, Any], alg: str) -> str:
         """A signed UserInfo response (OIDC Core §5.3.2): the claims, with `iss` and

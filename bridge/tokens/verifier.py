@@ -111,6 +111,18 @@ class AccessTokenVerifier:
             claims=claims,
         )
 
+    def verify_id_token_hint(self, token: str) -> dict[str, Any]:
+        """An ID token the bridge issued, presented as `id_token_hint` at logout: the
+        signature and `iss` are checked, `exp` is not (RP-Initiated Logout 1.0 §2: an
+        expired hint is still accepted), and it must name a client and a session."""
+        claims = self._signed_claims(token, JWT_TYPE_ID_TOKEN, "ID token")
+        if claims.get("iss") != self._issuer:
+            raise InvalidTokenError("The ID token is invalid", detail="iss differs")
+        aud = claims.get("aud")
+        if not (isinstance(aud, str) or (isinstance(aud, list) and aud)):
+            raise InvalidTokenError("The ID token is invalid", detail="no aud")
+        return claims
+
     def verify_id_token(self, token: str) -> dict[str, Any]:
         """The claims of an ID token the bridge issued, to any of its clients."""
         claims = self._signed_claims(token, JWT_TYPE_ID_TOKEN, "ID token")

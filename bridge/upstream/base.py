@@ -9,7 +9,7 @@ new module implementing this Protocol and an entry in `registry.py`, nothing els
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bridge.model import LocalizedText, UpstreamAuthRequest, UpstreamIdentity
 
@@ -47,4 +47,16 @@ class Connector(Protocol):
 
     async def aclose(self) -> None:
         """Release network resources."""
+        ...
+
+
+@runtime_checkable
+class SameDevice(Protocol):
+    """A connector whose identity provider signs in with an app on the resident's own
+    phone (iAM Smart). On a phone the bridge first shows its own page, so the request
+    to the upstream starts only once the resident pressed the button there, and the
+    resident may choose another device instead."""
+
+    def same_device(self, request: UpstreamAuthRequest) -> bool:
+        """True when `request` would sign in on this device."""
         ...

@@ -4,7 +4,7 @@ connector factory (dex's ConnectorsConfig). A new IdP is one entry here."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from bridge.upstream.guangdong.config import GuangdongConfig
 from bridge.upstream.guangdong.connector import GuangdongConnector
 from bridge.upstream.iamsmart.config import IamSmartConfig
 from bridge.upstream.iamsmart.connector import IamSmartConnector
+from bridge.upstream.iamsmart.kek import KEK_FILE
 from bridge.yamlconfig import describe_validation_error, read_yaml
 
 
@@ -24,10 +25,12 @@ from bridge.yamlconfig import describe_validation_error, read_yaml
 class UpstreamType:
     config: type[BaseModel]
     connector: Callable[..., Connector]
+    key_files: Mapping[str, str] = field(default_factory=dict)
+    """Config field → file name in BRIDGE_KEYS_DIR, used where the file names none."""
 
 
 UPSTREAM_TYPES: dict[str, UpstreamType] = {
-    "iamsmart": UpstreamType(IamSmartConfig, IamSmartConnector),
+    "iamsmart": UpstreamType(IamSmartConfig, IamSmartConnector, {"kek_private_key_file": KEK_FILE}),
     "guangdong": UpstreamType(GuangdongConfig, GuangdongConnector),
 }
 
@@ -37,8 +40,10 @@ def callback_uri(issuer: str, name: str) -> str:
 
 
 def load_upstreams(
-    path: Path, env: Mapping[str, str], *, issuer: str
+    path: Path, env: Mapping[str, str], *, issuer: str, keys_dir: Path = Path("keys")
 ) -> tuple[dict[str, BaseModel], list[str]]:
+    """Each upstream's configuration; a key file left unset (or empty, as an unset
+    `${VAR:-}` gives) is looked for in `keys_dir`, so BRIDGE_KEYS_DIR moves it too."""
     tree, problems = read_yaml(path, env)
     if tree is None:
         return {}, problems
@@ -57,6 +62,9 @@ def load_upstreams(
             problems.append(f"{where}.type: unknown type {raw.get('type')!r} (known: {known})")
             continue
         data: dict[str, Any] = {"redirect_uri": callback_uri(issuer, name), **raw}
+        for key, file_name in kind.key_files.items():
+            if data.get(key) in (None, ""):
+                data[key] = keys_dir / file_name
         try:
             configs[name] = kind.config.model_validate(data)
         except ValidationError as exc:

@@ -109,7 +109,9 @@ def attempt_binding(
         return _refused(platform, binding_id, pending, result)
     platform.pending_bindings.delete(binding_id)
     log.info("binding stored")
-    session_id = platform.sign_in(result, pending.acr, pending.bridge_subject)
+    session_id = platform.sign_in(
+        result, pending.acr, pending.bridge_subject, pending.bridge_sid, pending.bridge_id_token
+    )
     return BindOutcome(session_id=session_id, resume=pending.resume)
 
 

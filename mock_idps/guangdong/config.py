@@ -42,6 +42,11 @@ class PortalClient(_Model):
     client_secret: SecretStr
     redirect_uris: tuple[str, ...] = Field(min_length=1)
     name: str = ""
+    logout_redirect_uris: tuple[str, ...] = Field(
+        default=(),
+        description="Where the logout URL may send the browser back to, compared without "
+        "the query (a bridge adds one of its own to continue its logout).",
+    )
     login_methods: tuple[LoginMethod, ...] = Field(
         default=("iamsmart", "platform"),
         min_length=1,

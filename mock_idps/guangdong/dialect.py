@@ -228,4 +228,7 @@ class PortalAuthority:
         if redirect_uri is None:
             return None
         registered = {uri for c in self._config.portal_clients for uri in c.redirect_uris}
-        return redirect_uri if redirect_uri in registered else None
+        if redirect_uri in registered:
+            return redirect_uri
+        logout_uris = {u for c in self._config.portal_clients for u in c.logout_redirect_uris}
+        return redirect_uri if redirect_uri.split("?", 1)[0] in logout_uris else None

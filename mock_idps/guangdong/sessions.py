@@ -65,6 +65,14 @@ class ExpiringStore(Generic[T]):
     def delete(self, key: str) -> None:
         self._items.pop(key, None)
 
+    def remove_where(self, doomed: Callable[[T], bool]) -> int:
+        """Remove every live entry `doomed` picks; how many."""
+        now = self._clock()
+        keys = [k for k, (exp, v) in self._items.items() if exp > now and doomed(v)]
+        for k in keys:
+            del self._items[k]
+        return len(keys)
+
     def clear(self) -> None:
         self._items.clear()
 
@@ -83,6 +91,10 @@ class PlatformSession:
     method: LoginMethod
     bridge_subject: str | None = None
     """The bridge's `sub` when signed in through iAM Smart."""
+    bridge_sid: str | None = None
+    """The bridge session (`sid`): what a back-channel logout names."""
+    bridge_id_token: str | None = field(default=None, repr=False)
+    """The `id_token_hint` for signing out at the bridge."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +132,8 @@ class PendingBinding:
     resume: str | None
     locale: str | None
     attempts: int = 0
+    bridge_sid: str | None = None
+    bridge_id_token: str | None = field(default=None, repr=False)
 
 
 def csrf_token(secret: str, purpose: str, record_id: str) -> str:

@@ -16,6 +16,7 @@ import httpx
 from mock_idps.guangdong.accounts import Account, AccountDirectory, weaker_level
 from mock_idps.guangdong.binding import Bindings
 from mock_idps.guangdong.bridge_keys import BridgeKeys
+from mock_idps.guangdong.bridge_logout import BridgeLogout
 from mock_idps.guangdong.config import GuangdongConfig, LoginMethod, PortalClient
 from mock_idps.guangdong.dialect import PortalAuthority
 from mock_idps.guangdong.i18n import match_locale
@@ -39,6 +40,11 @@ def add_query(url: str, params: dict[str, str]) -> str:
     parts = urlsplit(url)
     query = "&".join(q for q in (parts.query, urlencode(params)) if q)
     return urlunsplit(parts._replace(query=query))
+
+
+def _sid(identity: BridgeIdentity) -> str | None:
+    sid = identity.id_token_claims.get("sid")
+    return sid if isinstance(sid, str) else None
 
 
 class GuangdongPlatform:
@@ -74,6 +80,9 @@ class GuangdongPlatform:
         self.bridge_keys = BridgeKeys(
             config.bridge, self.bridge, http, clock, config.lifetimes.discovery_cache
         )
+        self.bridge_logout = BridgeLogout(
+            self.bridge, config.bridge.client_id, self.sessions, config.public_url, clock
+        )
         self.jwt_bearer = JwtBearerGrant(
             config, self.bridge_keys, accounts, self.bindings, self.portal.tokens, clock
         )
@@ -92,11 +101,20 @@ class GuangdongPlatform:
         account = self.accounts.by_useridcode(session.useridcode)
         return None if account is None else (session, account)
 
-    def sign_in(self, account: Account, acr: str | None, bridge_subject: str) -> str:
+    def sign_in(
+        self,
+        account: Account,
+        acr: str | None,
+        bridge_subject: str,
+        bridge_sid: str | None = None,
+        id_token: str | None = None,
+    ) -> str:
         """A new platform session after iAM Smart; its id goes into the session cookie."""
         # Never more assurance than either side vouches for.
         level = weaker_level(account.creditable_level_of_account, acr or "")
-        record = PlatformSession(account.useridcode, level, "iamsmart", bridge_subject)
+        record = PlatformSession(
+            account.useridcode, level, "iamsmart", bridge_subject, bridge_sid, id_token
+        )
         return self._start_session(record)
 
     def sign_in_with_platform(self, account: Account) -> str:
@@ -189,6 +207,8 @@ class GuangdongPlatform:
             acr=identity.acr,
             resume=resume,
             locale=locale,
+            bridge_sid=_sid(identity),
+            bridge_id_token=identity.id_token,
         )
         self.pending_bindings.put(binding_id, pending, self.config.lifetimes.binding)
         return binding_id

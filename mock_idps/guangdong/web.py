@@ -11,10 +11,10 @@ import logging
 import re
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from mock_idps.guangdong.config import PortalClient
-from mock_idps.guangdong.forms import clear_cookie, set_cookie
+from mock_idps.guangdong.forms import BadForm, clear_cookie, form_lists, set_cookie
 from mock_idps.guangdong.i18n import negotiate
 from mock_idps.guangdong.oidc_client import BridgeIdentity, BridgeSignInError
 from mock_idps.guangdong.sessions import (
@@ -212,9 +212,17 @@ def _signed_in_or_binding(request: Request, identity: BridgeIdentity, flow: Logi
             secure=platform.config.secure_cookies,
         )
         return response
-    return signed_in(
-        request, platform.sign_in(account, identity.acr, identity.subject), flow.resume
+    sid = identity.id_token_claims.get("sid")
+    if platform.bridge_logout.ended(sid):  # the bridge session ended on the way back
+        return sign_in_failed(request, "expired", locale_of(request, flow.locale), flow.resume)
+    session_id = platform.sign_in(
+        account,
+        identity.acr,
+        identity.subject,
+        sid if isinstance(sid, str) else None,
+        identity.id_token,
     )
+    return signed_in(request, session_id, flow.resume)
 
 
 def signed_in(request: Request, session_id: str, resume: str | None) -> Response:
@@ -242,13 +250,39 @@ def signed_out_page(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    platform = platform_of(request)
-    platform.sign_out(request.cookies.get(SESSION_COOKIE))
+    """Ends the platform session; one that came through the bridge signs out there too
+    (RP-Initiated Logout), which tells the other services of the bridge session."""
+    platform, session_id = platform_of(request), request.cookies.get(SESSION_COOKIE)
+    found = platform.session(session_id)
+    at_bridge = await platform.bridge_logout.sign_out_url(
+        found[0] if found else None, locale_of(request)
+    )
+    platform.sign_out(session_id)
     platform.pending_bindings.delete(request.cookies.get(BIND_COOKIE, ""))
-    response = signed_out_page(request)
+    response = redirect(at_bridge) if at_bridge else signed_out_page(request)
     for name in (SESSION_COOKIE, BIND_COOKIE):
         clear_cookie(response, name, secure=platform.config.secure_cookies)
     return response
+
+
+async def signed_out(request: Request) -> Response:
+    return signed_out_page(request)
+
+
+async def backchannel_logout(request: Request) -> Response:
+    """OIDC Back-Channel Logout 1.0 §2.8: 200 when done, 400 when the token fails."""
+    try:
+        form = await form_lists(request)
+    except BadForm:
+        form = {}
+    tokens = form.get("logout_token", [])
+    token = tokens[0] if len(tokens) == 1 else ""
+    done = await platform_of(request).bridge_logout.receive(token)
+    if done:
+        return Response(status_code=200, headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        {"error": "invalid_request"}, status_code=400, headers={"Cache-Control": "no-store"}
+    )
 
 
 def resident_routes() -> APIRouter:
@@ -258,4 +292,6 @@ def resident_routes() -> APIRouter:
     router.add_api_route("/login/iamsmart", start_login, methods=["GET"])
     router.add_api_route("/oidc/callback", oidc_callback, methods=["GET"])
     router.add_api_route("/logout", logout, methods=["GET", "POST"])
+    router.add_api_route("/signed-out", signed_out, methods=["GET"])
+    router.add_api_route("/oidc/backchannel-logout", backchannel_logout, methods=["POST"])
     return router

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from mock_idps._backchannel import LogoutReceiver, LogoutRejected, matches
 from mock_idps._oidc_rp import RelyingParty, SignedIn, SignInError
 from mock_idps.hk_eservice.config import HkEserviceConfig
 from mock_idps.hk_eservice.failures import SignInFailed, from_rp
@@ -68,6 +69,7 @@ class HkEservice:
             algorithms=ID_TOKEN_ALGORITHMS,
             iss_required=False,
         )
+        self.logouts = LogoutReceiver(self.bridge, config.bridge.client_id, clock)
 
     async def begin(self, idp_hint: str, locale: str, browser: str) -> str:
         """Where to send the browser to sign in with `idp_hint`; the flow is kept by state."""
@@ -108,6 +110,10 @@ class HkEservice:
         return self._open_session(signed_in, flow.idp_hint)
 
     def _open_session(self, signed_in: SignedIn, chosen: str) -> str:
+        if self.logouts.ended(signed_in.id_token_claims.get("sid")):
+            # the bridge session ended while the browser was on its way back
+            log.info("sign-in refused: its bridge session has already ended")
+            raise SignInFailed("expired", idp_hint=chosen)
         idp, from_claim = _identity_provider(signed_in, chosen)
         session = ResidentSession(
             subject=signed_in.subject,
@@ -127,19 +133,38 @@ class HkEservice:
     def session(self, session_id: str | None) -> ResidentSession | None:
         return self.sessions.find(session_id)
 
-    def sign_out(self, session_id: str | None, csrf_token: str) -> bool:
-        """End the local session if the form carries its CSRF token.
-
-        RP-initiated logout at the bridge (OIDC RP-Initiated Logout 1.0) will start
-        here: redirect to the bridge's `end_session_endpoint` with the session's
-        `id_token` as `id_token_hint` once the bridge offers it.
-        """
+    async def sign_out(
+        self, session_id: str | None, csrf_token: str, locale: str
+    ) -> tuple[bool, str | None]:
+        """End the local session if the form carries its CSRF token, and where the
+        browser goes next: the bridge's end-session endpoint (RP-Initiated Logout 1.0),
+        which ends the bridge session and tells the other services, then comes back to
+        /signed-out here."""
         session = self.sessions.find(session_id)
         if session is None:
-            return True  # nothing to end: the resident is signed out either way
+            return True, None  # nothing to end: the resident is signed out either way
         if not hmac.compare_digest(session.csrf_token.encode(), csrf_token.encode()):
-            return False
+            return False, None
         self.sessions.pop(session_id)
+        back = f"{self.config.public_url}/signed-out"
+        try:
+            url = await self.bridge.logout_url(session.id_token, back, new_id(), locale)
+        except SignInError as exc:
+            log.warning("bridge logout unavailable: %s", exc)
+            url = None
+        return True, url
+
+    async def backchannel_logout(self, token: str) -> bool:
+        """OIDC Back-Channel Logout 1.0 §2.6-2.8: False (answer 400) if the token fails."""
+        try:
+            notice = await self.logouts.verify(token)
+        except LogoutRejected as exc:
+            log.warning("back-channel logout rejected: %s", exc)
+            return False
+        ended = self.sessions.remove_where(
+            lambda s: matches(notice, s.id_token_claims.get("sid"), s.subject)
+        )
+        log.info("back-channel logout ended %d session(s)", ended)
         return True
 
     def end_session(self, session_id: str | None) -> None:

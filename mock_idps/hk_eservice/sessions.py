@@ -53,6 +53,15 @@ class Expiring(Generic[T]):
             self._records.pop(key, None)
         return record
 
+    def remove_where(self, keep_not: Callable[[T], bool]) -> int:
+        """Remove every live record `keep_not` picks; how many."""
+        doomed = [
+            k for k in list(self._records) if (r := self._live(k)) is not None and keep_not(r)
+        ]
+        for k in doomed:
+            self._records.pop(k, None)
+        return len(doomed)
+
     def __len__(self) -> int:
         now = self._clock()
         return sum(1 for expires, _ in self._records.values() if expires > now)

@@ -9,7 +9,7 @@ import re
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from mock_idps.hk_eservice.failures import SignInFailed
 from mock_idps.hk_eservice.i18n import choose_locale
@@ -143,18 +143,37 @@ async def _form_field(request: Request, name: str) -> str:
 async def sign_out(request: Request) -> Response:
     service, locale = service_of(request), locale_of(request)
     session_id = request.cookies.get(SESSION_COOKIE)
-    if not service.sign_out(session_id, await _form_field(request, "csrf_token")):
+    csrf = await _form_field(request, "csrf_token")
+    ok, at_bridge = await service.sign_out(session_id, csrf, locale)
+    if not ok:
         return failed(request, SignInFailed("form_expired"))
-    response = service.pages.message(
+    response = redirect(at_bridge) if at_bridge else signed_out_page(request)
+    secure = service.config.secure_cookies
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
+    return response
+
+
+def signed_out_page(request: Request) -> Response:
+    return service_of(request).pages.message(
         request,
-        locale=locale,
+        locale=locale_of(request),
         page="signed-out",
         title_key="signed_out.title",
         heading_key="signed_out.heading",
     )
-    secure = service.config.secure_cookies
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
-    return response
+
+
+async def signed_out(request: Request) -> Response:
+    return signed_out_page(request)
+
+
+async def backchannel_logout(request: Request) -> Response:
+    """OIDC Back-Channel Logout 1.0 §2.8: 200 when done, 400 when the token fails."""
+    done = await service_of(request).backchannel_logout(await _form_field(request, "logout_token"))
+    headers = {"Cache-Control": "no-store"}
+    if done:
+        return Response(status_code=200, headers=headers)
+    return JSONResponse({"error": "invalid_request"}, status_code=400, headers=headers)
 
 
 def resident_routes() -> APIRouter:
@@ -164,4 +183,6 @@ def resident_routes() -> APIRouter:
     router.add_api_route("/login/{idp}", start_sign_in, methods=["GET"])
     router.add_api_route("/oidc/callback", oidc_callback, methods=["GET"])
     router.add_api_route("/logout", sign_out, methods=["POST"])
+    router.add_api_route("/signed-out", signed_out, methods=["GET"])
+    router.add_api_route("/backchannel-logout", backchannel_logout, methods=["POST"])
     return router

@@ -83,6 +83,7 @@ def check_get_qr(state: IamSmartState, params: QueryParams) -> QrTicket:
         lang=lang,
         source=source,
         created_at=state.clock(),
+        broker_page=params.get("brokerPage") == "true",
     )
 
 
@@ -108,8 +109,18 @@ def callback_url(ticket: QrTicket, **params: str) -> str:
 def qr_page(
     state: IamSmartState, pages: Pages, ticket: QrTicket, lang_links: list[tuple[str, str, str]]
 ) -> Response:
-    """A new ticket for a checked getQR request, and the page that shows it."""
+    """A new ticket for a checked getQR request, and the page that shows it: for a phone
+    with brokerPage=true the broker page, never a QR code to scan (docs/protocols.md §1.2:
+    with brokerPage=false iAM Smart shows its QR page, and so does the mock)."""
     ticket_id = state.new_ticket(ticket)
+    if ticket.same_device and ticket.broker_page:
+        return pages.render(
+            "broker.html",
+            ticket.lang,
+            client_id=ticket.client_id,
+            app_url=f"/api/v1/auth/app/{ticket_id}",
+            lang_links=lang_links,
+        )
     return pages.render(
         "qr.html",
         ticket.lang,
@@ -120,6 +131,28 @@ def qr_page(
         personas=list(state.personas.values()),
         lang_links=lang_links,
     )
+
+
+def app_page(state: IamSmartState, pages: Pages, ticket: QrTicket, ticket_id: str) -> Response:
+    """The iAM Smart app on the phone, simulated: the same personas and decisions as the
+    QR page, returning to the browser by the same redirect."""
+    return pages.render(
+        "app.html",
+        ticket.lang,
+        client_id=ticket.client_id,
+        scopes=ticket.scope,
+        action=f"/api/v1/auth/qr/{ticket_id}",
+        personas=list(state.personas.values()),
+    )
+
+
+def live_ticket(state: IamSmartState, ticket_id: str) -> QrTicket:
+    ticket = state.tickets.get(ticket_id)
+    if ticket is None:
+        raise IamSmartError(codes.QR_EXPIRED, "ticketID")
+    if ticket.consumed:
+        raise IamSmartError(codes.QR_CONSUMED, "ticketID")
+    return ticket
 
 
 def resident_decision(state: IamSmartState, ticket: QrTicket, form: dict[str, list[str]]) -> str:
@@ -156,6 +189,15 @@ def build_router(state: IamSmartState, pages: Pages) -> APIRouter:
         except IamSmartError as error:
             return pages.error(error, lang, lang_links=lang_links)
         return qr_page(state, pages, ticket, lang_links)
+
+    @router.get("/api/v1/auth/app/{ticket_id}")
+    async def open_app(ticket_id: str) -> Response:
+        """ "Open iAM Smart" on the broker page: the app opens, here simulated."""
+        try:
+            ticket = live_ticket(state, ticket_id)
+        except IamSmartError as error:
+            return pages.error(error, None)
+        return app_page(state, pages, ticket, ticket_id)
 
     @router.post("/api/v1/auth/qr/{ticket_id}")
     async def decide(ticket_id: str, request: Request) -> Response:

@@ -36,6 +36,15 @@ _EN: dict[str, str] = {
     "error_hint": "Please return to the online service and try again.",
     "language": "Language",
     "persona_actions": "What {persona} does in the app",
+    # iAM Smart's fixed texts on a phone (same-device sign-in with the broker page)
+    "broker_heading": "Continue with iAM Smart",
+    "broker_intro": "The iAM Smart app on this phone opens to confirm the sign-in, then "
+    "brings you back here.",
+    "open_app": "Open iAM Smart",
+    "more_info": "More info",
+    "app_title": "iAM Smart app (simulated)",
+    "app_instructions": "This page stands in for the iAM Smart app on this phone. Choose a "
+    "test resident and what they do in the app; the app then returns to the browser.",
 }
 
 _ZH_HK: dict[str, str] = {
@@ -59,6 +68,15 @@ _ZH_HK: dict[str, str] = {
     "error_hint": "請返回網上服務再試。",
     "language": "語言",
     "persona_actions": "{persona}在程式內的操作",
+    "broker_heading": "以「智方便」繼續",
+    "broker_intro": "此手機上的「智方便」流動應用程式會開啟以確認登入，然後返回此頁。",
+    "open_app": "開啟智方便",
+    "more_info": "更多資訊",
+    "app_title": "「智方便」流動應用程式（模擬）",
+    "app_instructions": (
+        "此頁代替此手機上的「智方便」流動應用程式。"
+        "請選擇測試用戶及其在程式內的操作，程式隨後會返回瀏覽器。"
+    ),
 }
 
 _ZH_CN: dict[str, str] = {
@@ -82,6 +100,15 @@ _ZH_CN: dict[str, str] = {
     "error_hint": "请返回网上服务再试。",
     "language": "语言",
     "persona_actions": "{persona}在程序内的操作",
+    "broker_heading": "以「智方便」继续",
+    "broker_intro": "此手机上的「智方便」手机应用程序会打开以确认登录，然后返回此页。",
+    "open_app": "打开智方便",
+    "more_info": "更多信息",
+    "app_title": "「智方便」手机应用程序（模拟）",
+    "app_instructions": (
+        "此页代替此手机上的「智方便」手机应用程序。"
+        "请选择测试用户及其在程序内的操作，程序随后会返回浏览器。"
+    ),
 }
 
 _CATALOG: dict[str, dict[str, str]] = {"en-US": _EN, "zh-HK": _ZH_HK, "zh-CN": _ZH_CN}

@@ -35,6 +35,13 @@ class QrTicket:
     source: str
     created_at: float
     consumed: bool = False
+    broker_page: bool = False
+    """A phone's request asked for iAM Smart's broker page (`brokerPage=true`)."""
+
+    @property
+    def same_device(self) -> bool:
+        """The resident is on the phone that holds the app: no QR code to scan."""
+        return self.source.startswith(("iOS_", "Android_"))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ import redis
 
 from bridge.app import create_app
 from bridge.clock import ManualClock
-from bridge.development_keys import ensure_development_keys
 from bridge.settings import Settings
 from bridge.store.memory import MemoryBackend
 from bridge.upstream.iamsmart.kek import KEK_FILE, KEK_PUBLIC_FILE
@@ -27,6 +26,7 @@ from mock_idps.guangdong import app as guangdong_app
 from mock_idps.guangdong.config import load_config as load_guangdong_config
 from mock_idps.iamsmart import create_app as create_iamsmart
 from mock_idps.iamsmart.config import load_config as load_iamsmart_config
+from tests.support.dev_keys import development_keys
 from tests.support.servers import Tls, bind_loopback, serving_all, url_of
 
 REPO = Path(__file__).resolve().parents[2]
@@ -88,15 +88,21 @@ def running_chain(
     settings_overrides: dict[str, Any] | None = None,
     key_ticker: Any = None,
     bridge_tls: Tls | None = None,
+    restart_of: Chain | None = None,
 ) -> Iterator[Chain]:
-    """`bridge_tls`: the bridge speaks https (its issuer is an https URL)."""
+    """`bridge_tls`: the bridge speaks https (its issuer is an https URL).
+    `restart_of`: a chain that has stopped; the bridge comes back on its port, with its
+    keys and its store (Redis is not emptied)."""
     sockets = [bind_loopback() for _ in range(3)]
+    if restart_of is not None:
+        sockets[0].close()
+        sockets[0] = bind_loopback(int(restart_of.bridge.rsplit(":", 1)[1]))
     bridge_url, iamsmart_url, guangdong_url = (url_of(s) for s in sockets)
     if bridge_tls is not None:
         bridge_url = bridge_url.replace("http://", "https://")
     keys_dir = tmp_path / "keys"
     clocks = [ManualClock(START) for _ in range(3)]
-    ensure_development_keys(keys_dir, clocks[0])
+    development_keys(keys_dir, clocks[0])
     env = {
         "BRIDGE_ISSUER": bridge_url,
         "IAMSMART_PUBLIC_URL": iamsmart_url,
@@ -109,7 +115,7 @@ def running_chain(
         "GUANGDONG_TEST_CONTROLS": "true",
         **(env_overrides or {}),
     }
-    if redis_url is not None and redis_url.startswith("redis://"):
+    if redis_url is not None and redis_url.startswith("redis://") and restart_of is None:
         # the tests' own server, never a shared one (topologies are emptied by their fixture)
         with redis.Redis.from_url(redis_url) as client:
             client.flushdb()
@@ -132,14 +138,19 @@ def running_chain(
         keys_dir=keys_dir,
         **{**files, **(settings_overrides or {})},
     )
-    bridge = create_app(
-        settings,
-        clock=clocks[0],
-        env={**env, **(bridge_env or {})},
-        http=upstream_http,
-        backend=None if redis_url else MemoryBackend(clocks[0]),
-        key_ticker=key_ticker,
-    )
+    try:
+        bridge = create_app(
+            settings,
+            clock=clocks[0],
+            env={**env, **(bridge_env or {})},
+            http=upstream_http,
+            backend=None if redis_url else MemoryBackend(clocks[0]),
+            key_ticker=key_ticker,
+        )
+    except BaseException:  # refused at start-up (tests of that): leave no socket open
+        for sock in sockets:
+            sock.close()
+        raise
     iamsmart = create_iamsmart(load_iamsmart_config(env=env), clock=clocks[1].now)
     guangdong = guangdong_app.create_app(load_guangdong_config(env=env), clock=clocks[2].now)
     with serving_all(

@@ -167,6 +167,16 @@ def test_a_registered_client_signs_a_resident_in_with_its_generated_secret(
             "invalid_client_metadata",
             "offline_access in scope and refresh_token in grant_types go together",
         ),
+        (
+            {"backchannel_logout_uri": "https://registered.test/bc#f"},
+            "invalid_client_metadata",
+            None,
+        ),
+        (
+            {"post_logout_redirect_uris": "https://registered.test/bye"},
+            "invalid_client_metadata",
+            None,
+        ),
     ],
 )
 def test_bad_metadata_is_refused_and_does_not_spend_the_token(
@@ -184,6 +194,22 @@ def test_bad_metadata_is_refused_and_does_not_spend_the_token(
     if description is not None:
         assert refused.json()["error_description"] == description
     assert register(registering, token, METADATA).status_code == 201
+
+
+def test_a_client_registers_for_logout(registering: Chain, redis_url: str) -> None:
+    """RP-Initiated Logout 1.0 §3.1 and Back-Channel Logout 1.0 §2.2 metadata."""
+    logout = {
+        "post_logout_redirect_uris": ["https://registered.test/bye"],
+        "backchannel_logout_uri": "https://registered.test/backchannel",
+        "backchannel_logout_session_required": True,
+    }
+    response = register(registering, initial_token(registering, redis_url), {**METADATA, **logout})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert {k: body[k] for k in logout} == logout
+    client = registering.bridge_app.state.core.clients.get(body["client_id"])
+    assert client.post_logout_redirect_uris == ("https://registered.test/bye",)
+    assert client.backchannel_logout_uri == "https://registered.test/backchannel"
 
 
 def test_without_a_valid_initial_access_token_nothing_is_registered(

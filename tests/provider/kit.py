@@ -30,6 +30,7 @@ from bridge.provider.token_exchange_config import ExchangeConfig
 from bridge.settings import Settings
 from bridge.signing.keys import new_signing_key
 from bridge.signing.keyset import KeySet
+from bridge.store.devices import DeviceStore
 from bridge.store.memory import MemoryBackend
 from bridge.store.records import Stores
 from bridge.store.sealing import Sealer
@@ -175,7 +176,8 @@ def build_provider(
     values: dict[str, Any] = {"env": "development", "issuer": ISSUER, **settings}
     config_settings = Settings(**values)
     backend = MemoryBackend(clock)
-    stores = Stores.build(backend, Sealer("unit-test-store-key-" + "k" * 32), clock)
+    sealer = Sealer("unit-test-store-key-" + "k" * 32)
+    stores = Stores.build(backend, sealer, clock)
     registry = ClientRegistry({c.client_id: c for c in clients})
     audit_log = MemoryAuditLog()
     http = httpx.AsyncClient(transport=transport or httpx.MockTransport(_refuse_network))
@@ -189,6 +191,7 @@ def build_provider(
         http=http,
         clock=clock,
         audit=HashChainAuditTrail(audit_log, clock),
+        devices=DeviceStore(backend, sealer, clock),
     )
     codes = CodeIssuer(
         issuer=ISSUER,

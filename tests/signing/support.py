@@ -77,6 +77,7 @@ def instance_settings(
         "clients_file": REPO / "tests/flows/clients.yaml",
         "upstreams_file": REPO / "config/upstreams.yaml",
         "claims_dir": REPO / "config/claims",
+        "metrics_public": True,  # the key tests scrape each instance's own /metrics
     }
     values.update(overrides)
     return Settings(**values)

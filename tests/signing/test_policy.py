@@ -23,7 +23,9 @@ NOT_SIGNED = {
     "refresh_token_absolute_ttl": "refresh token families are opaque",
     "consent_memory_ttl": "a remembered consent, in the store",
     "account_session_ttl": "a browser session, in the store",
+    "session_ttl": "a bridge session (what logout ends), in the store",
     "remote_jwks_ttl": "a cache of other parties' keys",
+    "device_code_ttl": "device and user codes are opaque",
 }
 
 

@@ -44,13 +44,19 @@ class Resident:
         accept_language: str = "en",
         user_agent: str | None = None,
         verify: ssl.SSLContext | bool = True,
+        keep_alive: bool = True,
     ) -> None:
+        """`keep_alive=False`: a new connection per request, so behind a round-robin
+        balancer consecutive steps reach different instances."""
         headers = {"Accept-Language": accept_language}
         headers["User-Agent"] = user_agent or (
             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
             "Chrome/126.0 Safari/537.36"
         )
-        self.http = httpx.Client(headers=headers, timeout=30, follow_redirects=False, verify=verify)
+        limits = httpx.Limits() if keep_alive else httpx.Limits(max_keepalive_connections=0)
+        self.http = httpx.Client(
+            headers=headers, timeout=30, follow_redirects=False, verify=verify, limits=limits
+        )
 
     def close(self) -> None:
         self.http.close()

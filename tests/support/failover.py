@@ -74,10 +74,12 @@ def _page_ok(tally: Tally, what: str, page: Page) -> bool:
     return tally.note(what, page.response) == "done"
 
 
-def sign_in(bridge: str, tally: Tally, *, replay: bool = True) -> str | None:
+def sign_in(
+    bridge: str, tally: Tally, *, replay: bool = True, keep_alive: bool = True
+) -> str | None:
     """One resident signs in and the client redeems the code (then replays it); the
     code, if one was issued. Stops at the first step that did not go through."""
-    rp, resident = RelyingParty(bridge), Resident()
+    rp, resident = RelyingParty(bridge), Resident(keep_alive=keep_alive)
     try:
         request = rp.authorization_request()
         qr = resident.open(request.url)
@@ -122,7 +124,12 @@ class Readiness:
 
 
 def sign_ins_during(
-    bridge: str, break_redis: Callable[[], None], *, workers: int = 3, after: float = 3.0
+    bridge: str,
+    break_redis: Callable[[], None],
+    *,
+    workers: int = 3,
+    after: float = 3.0,
+    keep_alive: bool = True,
 ) -> tuple[Tally, list[str], Readiness]:
     """Residents sign in continuously on `workers` threads while `break_redis` runs
     (from a second in), and for `after` seconds more; `/readyz` is polled throughout."""
@@ -131,7 +138,7 @@ def sign_ins_during(
 
     def resident_loop() -> None:
         while not stop.is_set():
-            code = sign_in(bridge, tally)
+            code = sign_in(bridge, tally, keep_alive=keep_alive)
             if code is not None:
                 codes.append(code)
 
@@ -151,3 +158,19 @@ def sign_ins_during(
         for future in futures:
             future.result()
     return tally, codes, ready
+
+
+def assert_outage_cost_at_most_sign_ins(tally: Tally, codes: list[str], bridge: str) -> None:
+    """Nothing broken, no code redeemed twice (also replayed after), and sign-ins work
+    again without a restart."""
+    print(tally.summary())
+    assert not tally.broken, tally.broken
+    assert sum(tally.answers.values()) > 0, "no request was made during the failover"
+    replay_all(bridge, codes, tally)
+    assert not tally.broken, tally.broken
+    twice = {code: n for code, n in tally.tokens_per_code.items() if n > 1}
+    assert not twice, f"codes that yielded tokens twice: {len(twice)}"
+    after = Tally()
+    for _ in range(3):
+        assert sign_in(bridge, after) is not None, after.answers
+    assert after.answers["token:done"] == 3, f"not recovered: {after.answers}"

@@ -13,6 +13,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -50,75 +51,114 @@ def _as_owner(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv]
 
 
-@contextlib.contextmanager
-def private_postgres(bindir: Path) -> Iterator[str]:
-    """The URL of the cluster's template database, migrated to the current schema."""
-    workdir = Path(tempfile.mkdtemp(prefix="bridge-test-pg-"))
-    if os.geteuid() == 0:
-        os.chown(workdir, pwd.getpwnam("postgres").pw_uid, pwd.getpwnam("postgres").pw_gid)
-    data, port = workdir / "data", free_port()
-    subprocess.run(  # noqa: S603 - fixed binary, fixed arguments
-        _as_owner(
-            [
-                str(bindir / "initdb"),
-                "-D",
-                str(data),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ]
-        ),
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    proc = subprocess.Popen(  # noqa: S603 - fixed binary, fixed arguments
-        _as_owner(
-            [
-                str(bindir / "postgres"),
-                "-D",
-                str(data),
-                "-p",
-                str(port),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                f"unix_socket_directories={workdir}",
-                "-c",
-                "fsync=off",
-                "-c",
-                "max_connections=200",
-            ]
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"postgresql://postgres@127.0.0.1:{port}"
-    try:
+class PostgresCluster:
+    """One `initdb`-made cluster in `workdir`, on `port`; stopped and started again by
+    tests of what the bridge does while PostgreSQL is away."""
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.workdir = Path(tempfile.mkdtemp(prefix="bridge-test-pg-"))
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            os.chown(self.workdir, owner.pw_uid, owner.pw_gid)
+        self.data, self.port = self.workdir / "data", free_port()
+        self.base = f"postgresql://postgres@127.0.0.1:{self.port}"
+        self._proc: subprocess.Popen[bytes] | None = None
+        subprocess.run(  # noqa: S603 - fixed binary, fixed arguments
+            _as_owner(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def start(self) -> None:
+        self._proc = subprocess.Popen(  # noqa: S603 - fixed binary, fixed arguments
+            _as_owner(
+                [
+                    str(self.bindir / "postgres"),
+                    "-D",
+                    str(self.data),
+                    "-p",
+                    str(self.port),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    f"unix_socket_directories={self.workdir}",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "max_connections=200",
+                ]
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
-                with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-                    conn.execute(f"CREATE DATABASE {TEMPLATE}")
-                break
+                with psycopg.connect(f"{self.base}/postgres", connect_timeout=2):
+                    return
             except psycopg.OperationalError:
-                if proc.poll() is not None or time.monotonic() > deadline:
+                if self._proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the test PostgreSQL did not start") from None
                 time.sleep(0.1)
-        upgrade(f"{base}/{TEMPLATE}")
-        yield f"{base}/{TEMPLATE}"
-    finally:
-        proc.terminate()  # SIGTERM: smart shutdown; the sessions are gone by now
+
+    def stop(self, *, fast: bool = False) -> None:
+        """SIGTERM (smart: waits for sessions to end) or SIGINT (fast: ends them, as a
+        crash or an operator's `pg_ctl stop -m fast` would)."""
+        if self._proc is None:
+            return
+        # The postmaster itself, not `runuser` in front of it (which passes on SIGTERM
+        # only): its pid is the first line of postmaster.pid.
+        pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGINT if fast else signal.SIGTERM)
         try:
-            proc.wait(timeout=20)
+            self._proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        shutil.rmtree(workdir, ignore_errors=True)
+            self._proc.kill()
+            self._proc.wait()
+        self._proc = None
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        with psycopg.connect(f"{self.base}/postgres", autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        return f"{self.base}/{name}"
+
+    def remove(self) -> None:
+        self.stop(fast=True)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_cluster(bindir: Path) -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster(bindir)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@contextlib.contextmanager
+def private_postgres(bindir: Path) -> Iterator[str]:
+    """The URL of the cluster's template database, migrated to the current schema."""
+    with running_cluster(bindir) as cluster:
+        url = cluster.create_database(TEMPLATE)
+        upgrade(url)
+        yield url
 
 
 def fresh_database(template_url: str) -> str:

@@ -17,13 +17,13 @@ from typing import Any
 import uvicorn
 
 
-def bind_loopback() -> socket.socket:
+def bind_loopback(port: int = 0) -> socket.socket:
     # IPPROTO_TCP explicitly: asyncio only disables Nagle on accepted connections when
     # the listening socket says it is TCP; with proto 0 every keep-alive request waits
     # ~40 ms for a delayed ACK.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     sock.set_inheritable(True)
     return sock
 

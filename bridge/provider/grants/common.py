@@ -95,6 +95,7 @@ class TokenMinter:
                 access_token=access_token,
                 grant_id=grant.grant_id,
                 alg=id_token_alg,
+                extra={"sid": grant.sid} if grant.sid else None,
             )
         return body
 

@@ -127,6 +127,12 @@ class GuangdongConnector:
         query = urlencode(params, quote_via=quote)
         return f"{self._config.browser_base_url}{protocol.AUTHORIZE}?{query}"
 
+    def logout_url(self, return_to: str) -> str:
+        """Where the browser ends its platform session on the way out of a bridge
+        session that began here (`bridge.logout.rp_initiated.BrowserLogout`)."""
+        query = urlencode({"redirect_uri": return_to})
+        return f"{self._config.browser_base_url}{protocol.LOGOUT}?{query}"
+
     def callback_state(self, params: Mapping[str, str]) -> str | None:
         return params.get("state")
 

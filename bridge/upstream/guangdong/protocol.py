@@ -17,6 +17,9 @@ from bridge.errors import UpstreamFailure
 AUTHORIZE = "/tif/sso/connect/page/oauth2/authorize"
 ACCESS_TOKEN = "/tif/sso/connect/page/oauth2/access_token"  # noqa: S105 - a path
 TOKENINFO = "/tif/sso/connect/page/oauth2/tokeninfo"
+LOGOUT = "/_tif_sso_logout_/"
+"""The platform's browser logout; it returns the browser to `redirect_uri`
+(docs/protocols.md §2.2)."""
 SCOPE = "all"
 SERVICE = "initService"
 """OpenAM's authentication-chain parameter, which the platform requires."""

@@ -19,7 +19,7 @@ from bridge.clock import Clock, SystemClock
 from bridge.errors import ConfigError, UpstreamError, UpstreamFailure
 from bridge.model import LocalizedText, UpstreamAuthRequest, UpstreamIdentity
 from bridge.upstream.iamsmart import protocol
-from bridge.upstream.iamsmart.browser import is_mobile, lang_for, source_for
+from bridge.upstream.iamsmart.browser import PC_BROWSER, is_mobile, lang_for, source_for
 from bridge.upstream.iamsmart.client import IamSmartClient
 from bridge.upstream.iamsmart.config import IamSmartConfig
 from bridge.upstream.iamsmart.crypto import CryptoError, Kek
@@ -76,7 +76,7 @@ class IamSmartConnector:
     def authorization_url(self, request: UpstreamAuthRequest) -> str:
         if not _STATE.fullmatch(request.state):
             raise ValueError("iAM Smart takes a state of 1-36 characters [A-Za-z0-9_-]")
-        source = source_for(request.user_agent)
+        source = PC_BROWSER if request.other_device else source_for(request.user_agent)
         params = {
             "clientID": self._config.client_id,
             "responseType": "code",
@@ -93,6 +93,9 @@ class IamSmartConnector:
         params["state"] = request.state
         query = urlencode(params, quote_via=quote)
         return f"{self._config.browser_base_url}{protocol.GET_QR}?{query}"
+
+    def same_device(self, request: UpstreamAuthRequest) -> bool:
+        return not request.other_device and is_mobile(source_for(request.user_agent))
 
     def callback_state(self, params: Mapping[str, str]) -> str | None:
         return params.get("state")

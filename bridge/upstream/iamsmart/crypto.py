@@ -66,8 +66,14 @@ class Kek:
     @classmethod
     def from_file(cls, path: Path) -> Kek:
         try:
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        except (OSError, ValueError, TypeError) as exc:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise CryptoError(f"{path} does not exist") from None
+        except OSError as exc:
+            raise CryptoError(f"cannot read {path}: {exc.strerror}") from None
+        try:
+            key = serialization.load_pem_private_key(data, password=None)
+        except (ValueError, TypeError) as exc:
             raise CryptoError(f"cannot read an unencrypted PEM private key from {path}") from exc
         if not isinstance(key, RSAPrivateKey):
             raise CryptoError(f"{path} is not an RSA private key")
