@@ -17,6 +17,7 @@ A handler is any function that
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,7 +125,9 @@ def parse_module(path: Path, source: str) -> Module:
     return module
 
 
+@functools.cache
 def load_modules() -> dict[str, Module]:
+    """Parsed once per run: the three tests below read the same source (read-only)."""
     modules = {}
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
