@@ -34,6 +34,7 @@ from bridge.store.devices import DeviceStore
 from bridge.store.memory import MemoryBackend
 from bridge.store.records import Stores
 from bridge.store.sealing import Sealer
+from bridge.throttle import CLIENT_AUTH, REDEMPTION, SIGN_IN, Limit, Throttle
 
 NOW = 1_800_000_000.0
 ISSUER = "https://bridge.test"
@@ -44,6 +45,9 @@ _ED25519 = new_signing_key("Ed25519", created_at=NOW, development=True)
 KEYS = KeySet(active=_ES256, others=(_ED25519,), signers={"ES256": _ES256, "Ed25519": _ED25519})
 """Cheap keys: ES256 signs by default (and for clients registered for RS256, which has
 no key here), Ed25519 for a client that registered it."""
+
+RATE_LIMITS_OFF = {name: Limit(0, 60) for name in (CLIENT_AUTH, REDEMPTION, SIGN_IN)}
+"""A limit of 0 is off: the rules under test, not the throttle (tests/hardening has it)."""
 
 
 def secret_sha256(secret: str) -> str:
@@ -192,6 +196,7 @@ def build_provider(
         clock=clock,
         audit=HashChainAuditTrail(audit_log, clock),
         devices=DeviceStore(backend, sealer, clock),
+        throttle=Throttle(backend, RATE_LIMITS_OFF),
     )
     codes = CodeIssuer(
         issuer=ISSUER,

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from bridge.audit.chain import HashChainAuditTrail
 from bridge.audit.log import MemoryAuditLog
-from bridge.browser import Allowed, Browser, Redirect
+from bridge.browser import Allowed, Browser, BrowserIds, Redirect
 from bridge.claims.directions import Directions
 from bridge.claims.rules import load_rule_directory
 from bridge.clock import ManualClock
@@ -37,7 +37,15 @@ from bridge.signin.upstream_flows import UpstreamFlows
 from bridge.store.memory import MemoryBackend
 from bridge.store.records import Stores
 from bridge.store.sealing import Sealer
-from tests.provider.kit import ISSUER, NOW, REDIRECT, make_client, verifier_and_challenge
+from bridge.throttle import Throttle
+from tests.provider.kit import (
+    ISSUER,
+    NOW,
+    RATE_LIMITS_OFF,
+    REDIRECT,
+    make_client,
+    verifier_and_challenge,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = load_rule_directory(REPO / "config/claims")
@@ -218,7 +226,14 @@ def build_middle(
     )
     ending = RecordedEnding(CodeRedirect(codes))
     endings = Endings({ending.kind: ending})
-    flows = UpstreamFlows(connectors=fakes, flows=stores.flows, clock=clock, flow_ttl=FLOW_TTL)
+    flows = UpstreamFlows(
+        connectors=fakes,
+        flows=stores.flows,
+        clock=clock,
+        flow_ttl=FLOW_TTL,
+        browser_ids=BrowserIds("signin-test-browser-secret-" + "b" * 32),
+        throttle=Throttle(stores.backend, RATE_LIMITS_OFF),
+    )
     consent = ConsentStep(
         clients=registry,
         interactions=stores.interactions,
