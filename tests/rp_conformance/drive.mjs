@@ -2,7 +2,7 @@
 // defaults unmodified, drives the bridge the way a vendor's service would.
 //
 // Input (environment): ISSUER, CLIENTS (JSON: [{client_id, client_secret, alg,
-// userinfo_alg, redirect_uri}]), INITIAL_ACCESS_TOKEN, EXCHANGE_AUDIENCE.
+// userinfo_alg, redirect_uri, post_logout_redirect_uri}]), INITIAL_ACCESS_TOKEN, EXCHANGE_AUDIENCE.
 // Protocol with the test (JSON lines): the script prints {"authorize": url} and reads the
 // URL the browser was redirected to; at the end it prints {"results": {...}}. A step the
 // library refuses is recorded with the library's own error code, never skipped.
@@ -98,6 +98,16 @@ async function asClient(issuer, spec) {
   await step(results, "refresh_after_revocation", async () => {
     await client.refreshTokenGrant(config, refreshed.refresh_token);
     return { refused: false };
+  });
+  // Last, since it ends the session and with it every token of the sign-in.
+  await step(results, "end_session", async () => {
+    const url = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token,
+      post_logout_redirect_uri: spec.post_logout_redirect_uri,
+      state: "bye",
+    });
+    const answer = await fetch(url, { redirect: "manual" });
+    return { status: answer.status, location: answer.headers.get("location") };
   });
   return results;
 }

@@ -1,7 +1,8 @@
 """A certified relying-party library, npm's `openid-client` (v6, pinned in
 tests/rp_conformance/package.json), drives the bridge with its defaults unmodified:
 discovery, code + PKCE with state and nonce, ID token validation, UserInfo (JSON and
-signed), refresh, introspection, token exchange, revocation and dynamic registration —
+signed), refresh, introspection, token exchange, revocation, RP-initiated logout and
+dynamic registration —
 for a client that registered ES256 and one that said nothing (RS256). If the library
 refuses something, the bridge is wrong.
 
@@ -56,6 +57,7 @@ def configuration(directory: Path) -> dict[str, Path]:
             "jurisdiction": {"en": "Guangdong", "zh-Hant": "廣東", "zh-Hans": "广东"},
             "client_secret_sha256": hashlib.sha256(secret_of(client_id).encode()).hexdigest(),
             "redirect_uris": [f"https://{client_id}.test/callback"],
+            "post_logout_redirect_uris": [f"https://{client_id}.test/signed-out"],
             "allowed_scopes": ["openid", "profile", "offline_access"],
             "allowed_claims": ["name", "birthdate"],
             "token_exchange": {"targets": ["rp-api"], "subject_issuers": ["bridge"]},
@@ -124,6 +126,7 @@ def run_library(chain: Chain, ca: Path, redis_url: str) -> dict[str, Any]:
             "client_id": client_id,
             "client_secret": secret_of(client_id),
             "redirect_uri": f"https://{client_id}.test/callback",
+            "post_logout_redirect_uri": f"https://{client_id}.test/signed-out",
             **algs,
         }
         for client_id, algs in CLIENTS.items()
@@ -191,6 +194,10 @@ def test_openid_client_with_its_defaults_passes_every_step(
         assert steps["introspection"] == {"ok": True, "active": True, "client_id": client_id}
         assert steps["exchange"]["scope"] == "profile", "an exchanged token carries no openid"
         assert steps["revocation"]["active_after"] is False
+        # RP-Initiated Logout 1.0 with the library's own end-session URL: the hint is
+        # enough (no confirmation page), and the browser goes back with its state.
+        assert steps["end_session"]["status"] in (302, 303), steps["end_session"]
+        assert steps["end_session"]["location"] == f"https://{client_id}.test/signed-out?state=bye"
     registration = results["registration"]
     assert registration["ok"], registration
     assert registration["client_id"].startswith("dcr-") and registration["has_secret"]
