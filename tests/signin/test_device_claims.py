@@ -50,7 +50,9 @@ async def _race(core: Core) -> list[Redirect | OAuthError]:
     assert kiosk is not None
     started = await core.oauth.device.authorize(kiosk, {"scope": "openid"})
     devices = core.signin.devices
-    phones = [Browser(f"{i:02d}" + "x" * 41, "phone") for i in range(PHONES)]
+    # Browser ids as the bridge issues them (HMAC-checked): a made-up one is replaced.
+    issued = core.signin.flows.browser_ids
+    phones = [Browser(issued.issue(), "phone") for _ in range(PHONES)]
     questions = [
         await devices.question(started["user_code"], p, f"10.0.0.{i}") for i, p in enumerate(phones)
     ]

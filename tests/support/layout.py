@@ -87,6 +87,12 @@ def production_layout(tmp_path: Path, redis_url: str, database_url: str) -> Iter
             "BRIDGE_CLAIMS_DIR": str(REPO / "config/claims"),
             "BRIDGE_TOKEN_EXCHANGE_FILE": str(REPO / "config/token_exchange.yaml"),
             "BRIDGE_LOG_LEVEL": "WARNING",
+            # The test replays every code on purpose (none may redeem twice): with the
+            # redemption limit on, one client's replays would end in 429s, which
+            # tests/hardening/test_rate_limits.py covers.
+            "BRIDGE_RATE_LIMIT_CLIENT_AUTH_FAILURES": "0",
+            "BRIDGE_RATE_LIMIT_REDEMPTION_FAILURES": "0",
+            "BRIDGE_RATE_LIMIT_SIGN_INS": "0",
             **mocks_env,
         }
         iamsmart = create_iamsmart(load_iamsmart_config(env=mocks_env))
