@@ -4,6 +4,7 @@ unrecorded, and when PostgreSQL is back the bridge serves again without a restar
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,7 +66,12 @@ def test_readiness_names_a_stopped_database_and_recovers_when_it_is_back(
     assert sum(n for k, n in during.answers.items() if k.endswith(":unavailable")) == 1
 
     own_postgres.start()
-    back = httpx.get(f"{pg_chain.bridge}/readyz")
+    # The pool reconnects with a backoff of its own: readiness returns within seconds.
+    deadline = time.monotonic() + 15
+    back = httpx.get(f"{pg_chain.bridge}/readyz", timeout=10)
+    while back.status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.25)
+        back = httpx.get(f"{pg_chain.bridge}/readyz", timeout=10)
     assert back.status_code == 200, back.text
     after = Tally()
     for _ in range(3):  # the pool's stale connections are replaced, not lent out
