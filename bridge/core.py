@@ -136,6 +136,7 @@ def _sign_in_steps(
     directions: Directions,
     audit: AuditTrail,
     clock: Clock,
+    browser_ids: BrowserIds,
     devices: DeviceStore,
     sessions: Sessions,
     throttle: Throttle,
@@ -171,7 +172,7 @@ def _sign_in_steps(
         flows=stores.flows,
         clock=clock,
         flow_ttl=settings.flow_ttl,
-        browser_ids=BrowserIds(settings.store_key.get_secret_value()),
+        browser_ids=browser_ids,
         throttle=throttle,
     )
     consent = ConsentStep(
@@ -278,8 +279,11 @@ def build_core(
         development=settings.development,
         metrics=metrics,
     )
+    # One issuer of browser ids for every step that binds a browser (sign-in, logout).
+    browser_ids = BrowserIds(settings.store_key.get_secret_value())
     logout = build_logout(
         settings,
+        browser_ids=browser_ids,
         backend=backend,
         sealer=sealer,
         clock=clock,
@@ -298,6 +302,7 @@ def build_core(
         directions=directions,
         audit=audit,
         clock=clock,
+        browser_ids=browser_ids,
         devices=devices,
         sessions=logout.sessions,
         throttle=throttle,

@@ -36,6 +36,7 @@ class LogoutServices:
 def build_logout(
     settings: Settings,
     *,
+    browser_ids: BrowserIds,
     backend: KeyValueBackend,
     sealer: Sealer,
     clock: Clock,
@@ -76,7 +77,6 @@ def build_logout(
         records=LogoutRecords(backend, sealer, clock),
         connectors=connectors,
         clock=clock,
-        # The same secret as the sign-in steps' ids: a browser is recognised by both.
-        browser_ids=BrowserIds(settings.store_key.get_secret_value()),
+        browser_ids=browser_ids,
     )
     return LogoutServices(sessions=sessions, backchannel=backchannel, end_session=end_session)
