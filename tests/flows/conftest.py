@@ -26,6 +26,7 @@ from mock_idps.guangdong import app as guangdong_app
 from mock_idps.guangdong.config import load_config as load_guangdong_config
 from mock_idps.iamsmart import create_app as create_iamsmart
 from mock_idps.iamsmart.config import load_config as load_iamsmart_config
+from tests.support.browser import Resident
 from tests.support.dev_keys import development_keys
 from tests.support.servers import Tls, bind_loopback, serving_all, url_of
 
@@ -185,3 +186,12 @@ def running_chain(
 def chain(tmp_path: Path, redis_url: str) -> Iterator[Chain]:
     with running_chain(tmp_path, redis_url) as running:
         yield running
+
+
+@pytest.fixture
+def resident() -> Iterator[Resident]:
+    """A scripted browser, closed after the test (a module may define its own: one with
+    another Accept-Language)."""
+    person = Resident()
+    yield person
+    person.close()

@@ -5,24 +5,15 @@ library the bridge does not sign with, against the published JWKS."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import jwt as pyjwt
-import pytest
 
 from tests.flows.conftest import Chain
 from tests.flows.steps import at_iamsmart, choose, consent, location_query
 from tests.support.browser import Resident
 from tests.support.rp import RelyingParty
-
-
-@pytest.fixture
-def resident() -> Iterator[Resident]:
-    person = Resident()
-    yield person
-    person.close()
 
 
 def tokens_for(chain: Chain, resident: Resident, rp: RelyingParty) -> dict[str, Any]:

@@ -6,9 +6,6 @@ reuse and withdrawal is in the audit trail."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from bs4 import Tag
 
 from tests.flows.conftest import Chain
@@ -19,13 +16,6 @@ from tests.support.rp import AuthorizationRequest, RelyingParty
 
 PERSONA = "wong-wing-fung"
 DAY = 86400
-
-
-@pytest.fixture
-def resident() -> Iterator[Resident]:
-    person = Resident()
-    yield person
-    person.close()
 
 
 def start(

@@ -35,13 +35,6 @@ def rx() -> Iterator[dict[str, Receiver]]:
         yield found
 
 
-@pytest.fixture
-def resident() -> Iterator[Resident]:
-    person = Resident()
-    yield person
-    person.close()
-
-
 def sign_out_timed(chain: Chain, resident: Resident, id_token: str) -> float:
     started = time.monotonic()
     response = logout(chain, resident, id_token_hint=id_token, post_logout_redirect_uri=SIGNED_OUT)

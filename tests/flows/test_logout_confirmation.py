@@ -35,13 +35,6 @@ def lchain(tmp_path: Path, redis_url: str, rx: dict[str, Receiver]) -> Iterator[
         yield chain
 
 
-@pytest.fixture
-def resident() -> Iterator[Resident]:
-    person = Resident()
-    yield person
-    person.close()
-
-
 def confirmation(chain: Chain, resident: Resident, **params: str) -> Page:
     response = logout(chain, resident, **params)
     assert response.status_code == 200, response.text

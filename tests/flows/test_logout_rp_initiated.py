@@ -43,13 +43,6 @@ def lchain(tmp_path: Path, redis_url: str, rx: dict[str, Receiver]) -> Iterator[
         yield chain
 
 
-@pytest.fixture
-def resident() -> Iterator[Resident]:
-    person = Resident()
-    yield person
-    person.close()
-
-
 def userinfo_status(chain: Chain, signed_in: SignedIn) -> int:
     return signed_in.rp.userinfo(signed_in.tokens["access_token"]).status_code
 

@@ -43,13 +43,6 @@ def lchain(tmp_path: Path, redis_url: str, rx: dict[str, Receiver]) -> Iterator[
         yield chain
 
 
-@pytest.fixture
-def resident() -> Iterator[Resident]:
-    person = Resident()
-    yield person
-    person.close()
-
-
 def alive(signed_in: SignedIn) -> bool:
     return signed_in.rp.userinfo(signed_in.tokens["access_token"]).status_code == 200
 

@@ -3,7 +3,6 @@ driven by a scripted relying party through the real chain."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -15,13 +14,6 @@ from tests.flows.conftest import Chain
 from tests.flows.steps import at_iamsmart, choose, consent, location_query
 from tests.support.browser import Resident
 from tests.support.rp import AuthorizationRequest, RelyingParty
-
-
-@pytest.fixture
-def resident() -> Iterator[Resident]:
-    person = Resident()
-    yield person
-    person.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ sees, what iAM Smart is asked, and the `auth_time` the client receives."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,13 +15,6 @@ from tests.flows.conftest import REPO, Chain, running_chain
 from tests.flows.steps import at_iamsmart, choose, consent, location_query
 from tests.support.browser import Resident
 from tests.support.rp import RelyingParty
-
-
-@pytest.fixture
-def resident() -> Iterator[Resident]:
-    person = Resident()
-    yield person
-    person.close()
 
 
 def id_token_claims(chain: Chain, rp: RelyingParty, resident: Resident, **params: str) -> dict:

@@ -4,22 +4,11 @@ those claims need (data minimisation, docs/protocols.md §1.17)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from tests.flows.conftest import Chain
 from tests.flows.steps import at_iamsmart, choose, consent, location_query
 from tests.support.audit import audit_events, profile_fields_requested
 from tests.support.browser import Resident
 from tests.support.rp import RelyingParty
-
-
-@pytest.fixture
-def resident() -> Iterator[Resident]:
-    person = Resident()
-    yield person
-    person.close()
 
 
 def _userinfo(

@@ -53,13 +53,6 @@ def registering(tmp_path: Path, redis_url: str) -> Iterator[Chain]:
         yield chain
 
 
-@pytest.fixture
-def resident() -> Iterator[Resident]:
-    person = Resident()
-    yield person
-    person.close()
-
-
 def bridge_clients(redis_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": "/usr/bin:/bin",
