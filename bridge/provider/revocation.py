@@ -3,7 +3,9 @@
 Revoking a refresh token revokes its family: the grant, and with it every access and
 refresh token issued from it, and takes the client out of the bridge session the grant
 was issued in. Revoking an access token revokes that token (its `jti`
-is remembered until it would have expired). An unknown or already invalid token is
+is remembered until it would have expired) and, for a kiosk, its whole grant: a kiosk is
+a shared screen whose "Finish" must leave nothing usable behind (the ID token, the
+session entry), and §2.1 lets revocation reach the underlying grant. An unknown or already invalid token is
 no error (§2.2: the client cannot do anything about it); a token issued to another
 client is refused (§2.1) without being touched.
 """
@@ -59,16 +61,25 @@ async def revoke(client: Client, form: Mapping[str, str], stores: Revocation) ->
         )
     if isinstance(found, FoundAccessToken):
         await stores.revoked.revoke(found.token.jti, found.token.expires_at)
+        # An exchanged token names its subject token's grant, which may be another
+        # client's: only the kiosk's own grant goes with it.
+        own_grant = found.grant is not None and found.grant.client_id == client.client_id
+        if client.is_kiosk and own_grant:
+            await _revoke_grant(found.token.grant_id, stores)
         log.info("token.revoked", client_id=client.client_id, kind="access_token")
         return
-    grant = await stores.grants.get(found.token.grant_id) if stores.on_grant_revoked else None
-    await stores.grants.revoke(found.token.grant_id)
+    await _revoke_grant(found.token.grant_id, stores)
     await stores.refresh_tokens.delete(token)
-    if grant is not None and stores.on_grant_revoked is not None:
-        await stores.on_grant_revoked(grant, "grant_revoked")
     log.info(
         "token.revoked",
         client_id=client.client_id,
         kind="refresh_token",
         grant_id=found.token.grant_id,
     )
+
+
+async def _revoke_grant(grant_id: str, stores: Revocation) -> None:
+    grant = await stores.grants.get(grant_id) if stores.on_grant_revoked else None
+    await stores.grants.revoke(grant_id)
+    if grant is not None and stores.on_grant_revoked is not None:
+        await stores.on_grant_revoked(grant, "grant_revoked")

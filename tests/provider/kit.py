@@ -22,19 +22,21 @@ from bridge.audit.chain import HashChainAuditTrail
 from bridge.audit.log import MemoryAuditLog
 from bridge.clock import ManualClock
 from bridge.configuration import Configuration
-from bridge.model import ClientRequest, CodeEnding, LocalizedText, PendingConsent
+from bridge.model import ClientRequest, CodeEnding, DeviceEnding, LocalizedText, PendingConsent
 from bridge.oauth import OAuthServices, build_oauth
 from bridge.provider.clients import Client, ClientRegistry
 from bridge.provider.codes import CodeIssuer
+from bridge.provider.device_ending import DeviceApproval
 from bridge.provider.token_exchange_config import ExchangeConfig
 from bridge.settings import Settings
 from bridge.signing.keys import new_signing_key
 from bridge.signing.keyset import KeySet
-from bridge.store.devices import DeviceStore
+from bridge.store.devices import DeviceStore, device_key
 from bridge.store.memory import MemoryBackend
 from bridge.store.records import Stores
 from bridge.store.sealing import Sealer
 from bridge.throttle import CLIENT_AUTH, REDEMPTION, SIGN_IN, Limit, Throttle
+from bridge.wire import GRANT_DEVICE_CODE
 
 NOW = 1_800_000_000.0
 ISSUER = "https://bridge.test"
@@ -73,6 +75,14 @@ def make_client(client_id: str = "portal", **fields: Any) -> Client:
     return Client.model_validate(values)
 
 
+def kiosk_client(client_id: str = "kiosk", **fields: Any) -> Client:
+    """A kiosk (RFC 8628): polls the token endpoint, never gets a redirect."""
+    location = {"location": TEXT.model_dump(by_alias=True)}
+    return make_client(
+        client_id, redirect_uris=[], grant_types=[GRANT_DEVICE_CODE], kiosk=location, **fields
+    )
+
+
 def offline_client(client_id: str = "offline-portal", **fields: Any) -> Client:
     scopes = fields.pop("allowed_scopes", ["openid", "profile", "offline_access"])
     return make_client(client_id, allowed_scopes=scopes, **fields)
@@ -104,6 +114,7 @@ class Provider:
     codes: CodeIssuer
     http: httpx.AsyncClient
     settings: Settings
+    devices: DeviceStore
     _issued: list[IssuedCode] = field(default_factory=list)
 
     def client(self, client_id: str) -> Client:
@@ -141,6 +152,47 @@ class Provider:
         issued = await self.codes.issue(pending)
         code = parse_qs(urlsplit(issued.location).query)["code"][0]
         return IssuedCode(code, verifier, issued.grant_id, client_id, challenge)
+
+    async def kiosk_tokens(
+        self, client_id: str, *, subject: str = "pairwise-sub-1"
+    ) -> tuple[dict[str, Any], str]:
+        """A kiosk's tokens and their grant id, once a phone approved its sign-in: the
+        phone's claim on the user code is written the way `/device` writes it, the
+        approval is `DeviceApproval`'s."""
+        started = await self.oauth.device.authorize(self.client(client_id), {"scope": "openid"})
+        k = device_key(started["device_code"])
+        assert k is not None
+        found = await self.devices.device(k)
+        assert found is not None
+        claimed = found.record.model_copy(update={"claim_id": "claim-1", "claimed_by": "b" * 64})
+        assert await self.devices.replace(k, found, claimed)
+        approval = DeviceApproval(
+            devices=self.devices,
+            grants=self.stores.grants,
+            clock=self.clock,
+            code_ttl=self.settings.device_code_ttl,
+            token_ttl=self.settings.kiosk_token_ttl,
+        )
+        pending = PendingConsent(
+            interaction_id=secrets.token_urlsafe(8),
+            request=ClientRequest(client_id=client_id, scopes=("openid",)),
+            ending=DeviceEnding(device_key=k, claim_id="claim-1"),
+            upstream="iamsmart",
+            browser_binding="b" * 64,
+            csrf_token="c",
+            subject=subject,
+            claims={"name": "Chan Tai Man"},
+            acr="L2",
+            auth_time=int(self.clock.now()),
+            expires_at=self.clock.now() + 600,
+            upstream_idp="iamsmart",
+            upstream_subject="openid-1",
+        )
+        allowed = await approval.allow(pending)
+        tokens = await self.token(
+            client_id, grant_type=GRANT_DEVICE_CODE, device_code=started["device_code"]
+        )
+        return tokens, allowed.grant_id
 
     async def token(self, client_id: str, **form: str) -> dict[str, Any]:
         """A token request by an (already authenticated) client."""
@@ -183,6 +235,7 @@ def build_provider(
     sealer = Sealer("unit-test-store-key-" + "k" * 32)
     stores = Stores.build(backend, sealer, clock)
     registry = ClientRegistry({c.client_id: c for c in clients})
+    devices = DeviceStore(backend, sealer, clock)
     audit_log = MemoryAuditLog()
     http = httpx.AsyncClient(transport=transport or httpx.MockTransport(_refuse_network))
     oauth = build_oauth(
@@ -195,7 +248,7 @@ def build_provider(
         http=http,
         clock=clock,
         audit=HashChainAuditTrail(audit_log, clock),
-        devices=DeviceStore(backend, sealer, clock),
+        devices=devices,
         throttle=Throttle(backend, RATE_LIMITS_OFF),
     )
     codes = CodeIssuer(
@@ -206,4 +259,6 @@ def build_provider(
         code_ttl=config_settings.code_ttl,
         grant_ttl=config_settings.access_token_ttl,
     )
-    return Provider(clock, stores, oauth, registry, audit_log, codes, http, config_settings)
+    return Provider(
+        clock, stores, oauth, registry, audit_log, codes, http, config_settings, devices
+    )

@@ -11,14 +11,16 @@ import pytest
 from bridge.errors import InvalidGrantError, InvalidRequestError
 from bridge.provider.introspection import introspect
 from bridge.provider.revocation import revoke
-from tests.provider.kit import ISSUER, Provider, build_provider, offline_client
+from tests.provider.kit import ISSUER, Provider, build_provider, kiosk_client, offline_client
 
 SCOPES = ("openid", "profile", "offline_access")
 
 
 @pytest.fixture
 async def op() -> AsyncIterator[Provider]:
-    provider = build_provider(offline_client("holder"), offline_client("stranger"))
+    provider = build_provider(
+        offline_client("holder"), offline_client("stranger"), kiosk_client("kiosk")
+    )
     yield provider
     await provider.aclose()
 
@@ -138,3 +140,13 @@ async def test_revoking_an_unknown_or_revoked_token_is_no_error(op: Provider) ->
     await revoke_as(op, "holder", "never-issued")
     await revoke_as(op, "holder", tokens["refresh_token"])
     await revoke_as(op, "holder", tokens["refresh_token"])
+
+
+async def test_a_kiosk_revoking_its_access_token_revokes_the_whole_sign_in(op: Provider) -> None:
+    """A kiosk is a shared screen: its "Finish" (revoking the access token) must leave no
+    grant behind for its ID token or the bridge session to hang on to."""
+    tokens, grant_id = await op.kiosk_tokens("kiosk")
+    assert await op.stores.grants.get(grant_id) is not None
+    await revoke_as(op, "kiosk", tokens["access_token"])
+    assert await op.stores.grants.get(grant_id) is None
+    assert (await inspect(op, "kiosk", tokens["access_token"]))["active"] is False
