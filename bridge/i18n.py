@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
-import yaml
+from bridge.yamlconfig import parse_yaml
 
 SUPPORTED = ("zh-Hant", "zh-Hans", "en")
 DEFAULT = "zh-Hant"
@@ -57,7 +57,7 @@ def negotiate(
 @cache
 def messages(locale: str) -> Mapping[str, str]:
     with (_LOCALES_DIR / f"{locale}.yaml").open(encoding="utf-8") as fh:
-        loaded: dict[str, str] = yaml.safe_load(fh)
+        loaded: dict[str, str] = parse_yaml(fh)
     return loaded
 
 

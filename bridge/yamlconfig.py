@@ -10,12 +10,23 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 from pydantic import ValidationError
 
 _VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+
+
+# libyaml's loader where PyYAML was built with it: the same trees (checked over every
+# file under config/ and mock_idps/), parsed ~9x faster (66 -> 7 ms for the 15 files a
+# bridge and its mocks read at start-up), which every test that builds an app pays.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(stream: str | IO[str]) -> Any:
+    """`yaml.safe_load`, on libyaml when it is there."""
+    return yaml.load(stream, Loader=_LOADER)  # noqa: S506 - a safe loader, chosen above
 
 
 class _Missing(Exception):
@@ -47,7 +58,7 @@ def read_yaml(path: Path, env: Mapping[str, str]) -> tuple[Any, list[str]]:
     except OSError as exc:
         return None, [f"cannot read {path}: {exc.strerror}"]
     try:
-        tree = yaml.safe_load(text)
+        tree = parse_yaml(text)
     except yaml.YAMLError as exc:
         return None, [f"{path} is not valid YAML: {exc}"]
     missing: list[str] = []

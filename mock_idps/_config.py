@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -37,7 +37,17 @@ def substitute(value: Any, env: Mapping[str, str]) -> Any:
     return value
 
 
+# libyaml's loader where PyYAML has it: the same trees, ~9x faster to parse (every test
+# that starts a mock pays it).
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(stream: str | IO[str]) -> Any:
+    """`yaml.safe_load`, on libyaml when it is there."""
+    return yaml.load(stream, Loader=_LOADER)  # noqa: S506 - a safe loader, chosen above
+
+
 def load_yaml(path: Path, env: Mapping[str, str] | None = None) -> Any:
     with path.open(encoding="utf-8") as fh:
-        tree = yaml.safe_load(fh)
+        tree = parse_yaml(fh)
     return substitute(tree, os.environ if env is None else env)

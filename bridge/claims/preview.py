@@ -19,6 +19,7 @@ from bridge.claims.policy import release_set
 from bridge.claims.sources import VOCABULARIES
 from bridge.errors import ConfigError
 from bridge.model import UpstreamIdentity
+from bridge.yamlconfig import parse_yaml
 
 PERSONA_FILES = {
     "iamsmart": Path("mock_idps/iamsmart/personas.yaml"),
@@ -41,7 +42,7 @@ def _guangdong_personas(path: Path) -> dict[str, UpstreamIdentity]:
     platform's account fields, a person (`usertype` 1) holding a 居民身份证 (`idcardtype`
     10), `extproperties` as an object without its unknown (`-1`) values."""
     try:
-        tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+        tree = parse_yaml(path.read_text(encoding="utf-8"))
         identities = {}
         for entry in tree["mainland_residents"]:
             level = str(entry["creditable_level_of_account"])
@@ -65,7 +66,7 @@ def _iamsmart_personas(path: Path) -> dict[str, UpstreamIdentity]:
     """The profile fields plus `userType` and `lastModifiedDate`, which come with the
     token."""
     try:
-        tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+        tree = parse_yaml(path.read_text(encoding="utf-8"))
         entries = tree["personas"]
         return {
             str(entry["id"]): UpstreamIdentity(

@@ -249,7 +249,12 @@ def _partial_spec(body: Any) -> SourceSpec | None:
         return None  # its errors were reported by the full validation
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser where PyYAML has it (bridge/yamlconfig.py says why); its nodes carry
+# the same marks, so repeated keys are reported on the same lines.
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc]
     """SafeLoader that notes repeated keys, which plain YAML loading silently overwrites."""
 
     def __init__(self, stream: str) -> None:
@@ -271,7 +276,8 @@ class _Loader(yaml.SafeLoader):
                 )
             else:
                 first_line[key_node.value] = line
-        return super().construct_mapping(node, deep)
+        mapping: dict[Hashable, Any] = super().construct_mapping(node, deep)
+        return mapping
 
 
 def _read_yaml(text: str, source: str, problems: list[str]) -> Any:

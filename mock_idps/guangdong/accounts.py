@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mock_idps._config import parse_yaml
 
 Level = Literal["L0", "L1", "L2", "L3"]
 LEVELS: tuple[Level, ...] = ("L0", "L1", "L2", "L3")
@@ -190,7 +191,7 @@ _SECTIONS: Mapping[str, DocumentKind] = {
 
 def load_accounts(path: Path) -> AccountDirectory:
     with path.open(encoding="utf-8") as fh:
-        tree = yaml.safe_load(fh)
+        tree = parse_yaml(fh)
     if not isinstance(tree, dict) or set(tree) - set(_SECTIONS):
         raise ValueError(f"{path}: expected only the sections {', '.join(_SECTIONS)}")
     sections: dict[str, list[Account]] = {}

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
-
+from mock_idps._config import parse_yaml
 from mock_idps.guangdong.config import PACKAGE_DIR
 
 LOCALES = ("zh-Hans", "zh-Hant", "en")
@@ -40,7 +39,7 @@ class Catalog:
 
 def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
     with path.open(encoding="utf-8") as fh:
-        tree = yaml.safe_load(fh)
+        tree = parse_yaml(fh)
     if not isinstance(tree, dict):
         raise ValueError(f"{path}: expected a mapping of locales")
     return Catalog({str(k): {str(m): str(t) for m, t in v.items()} for k, v in tree.items()})
