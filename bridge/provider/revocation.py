@@ -2,12 +2,12 @@
 
 Revoking a refresh token revokes its family: the grant, and with it every access and
 refresh token issued from it, and takes the client out of the bridge session the grant
-was issued in. Revoking an access token revokes that token (its `jti`
-is remembered until it would have expired) and, for a kiosk, its whole grant: a kiosk is
-a shared screen whose "Finish" must leave nothing usable behind (the ID token, the
-session entry), and §2.1 lets revocation reach the underlying grant. An unknown or already invalid token is
-no error (§2.2: the client cannot do anything about it); a token issued to another
-client is refused (§2.1) without being touched.
+was issued in. Revoking an access token revokes that token (its `jti` is remembered
+until it would have expired) and, for a kiosk, its whole grant: a kiosk is a shared
+screen whose "Finish" must leave nothing usable behind (the ID token, the session
+entry), and §2.1 lets revocation reach the underlying grant. An unknown or already
+invalid token is no error (§2.2: the client cannot do anything about it); a token issued
+to another client is refused (§2.1) without being touched.
 """
 
 from __future__ import annotations
