@@ -188,6 +188,15 @@ def chain(tmp_path: Path, redis_url: str) -> Iterator[Chain]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def module_chain(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Chain]:
+    """One chain for a whole module, for modules whose tests neither age a clock nor
+    depend on what another test left in a store. A module opts in by defining
+    `chain` as this (every test still gets a fresh browser)."""
+    with running_chain(tmp_path_factory.mktemp("chain"), redis_url) as running:
+        yield running
+
+
 @pytest.fixture
 def resident() -> Iterator[Resident]:
     """A scripted browser, closed after the test (a module may define its own: one with

@@ -4,8 +4,15 @@ and the bridge's error shape on paths that do not exist."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.flows.conftest import Chain
+
+
+@pytest.fixture
+def chain(module_chain: Chain) -> Chain:
+    """The module's one chain: these tests only read, each with its own browser."""
+    return module_chain
 
 
 def test_rfc8414_metadata_is_served_and_identical_to_discovery(chain: Chain) -> None:

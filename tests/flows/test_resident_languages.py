@@ -18,6 +18,12 @@ from tests.flows.steps import at_iamsmart, choose
 from tests.support.browser import Resident
 
 
+@pytest.fixture
+def chain(module_chain: Chain) -> Chain:
+    """The module's one chain: these tests only read, each with its own browser."""
+    return module_chain
+
+
 def test_every_bridge_catalog_has_every_text() -> None:
     keys = {
         locale: set(yaml.safe_load((REPO / f"bridge/locales/{locale}.yaml").read_text()))

@@ -13,6 +13,12 @@ from tests.flows.conftest import Chain
 from tests.support.rp import RelyingParty
 
 
+@pytest.fixture
+def chain(module_chain: Chain) -> Chain:
+    """The module's one chain: these tests only read, each with its own browser."""
+    return module_chain
+
+
 def get(url: str) -> httpx.Response:
     return httpx.get(url, follow_redirects=False, headers={"Accept-Language": "en"})
 
