@@ -22,7 +22,14 @@ from bridge.audit.chain import HashChainAuditTrail
 from bridge.audit.log import MemoryAuditLog
 from bridge.clock import ManualClock
 from bridge.configuration import Configuration
-from bridge.model import ClientRequest, CodeEnding, DeviceEnding, LocalizedText, PendingConsent
+from bridge.model import (
+    ClientRequest,
+    CodeEnding,
+    DeviceEnding,
+    Ending,
+    LocalizedText,
+    PendingConsent,
+)
 from bridge.oauth import OAuthServices, build_oauth
 from bridge.provider.clients import Client, ClientRegistry
 from bridge.provider.codes import CodeIssuer
@@ -122,22 +129,14 @@ class Provider:
         assert found is not None
         return found
 
-    async def code_for(
-        self,
-        client_id: str,
-        scopes: tuple[str, ...] = ("openid", "profile"),
-        *,
-        subject: str = "pairwise-sub-1",
-        nonce: str | None = "n-1",
-    ) -> IssuedCode:
-        """An authorization code as the bridge issues it once the resident consented."""
-        verifier, challenge = verifier_and_challenge()
-        pending = PendingConsent(
+    def consented(
+        self, client_id: str, scopes: tuple[str, ...], ending: Ending, subject: str
+    ) -> PendingConsent:
+        """What the consent step hands an ending once the resident allowed the release."""
+        return PendingConsent(
             interaction_id=secrets.token_urlsafe(8),
             request=ClientRequest(client_id=client_id, scopes=scopes),
-            ending=CodeEnding(
-                redirect_uri=REDIRECT, state="st", nonce=nonce, code_challenge=challenge
-            ),
+            ending=ending,
             upstream="iamsmart",
             browser_binding="b" * 64,
             csrf_token="c",
@@ -149,6 +148,21 @@ class Provider:
             upstream_idp="iamsmart",
             upstream_subject="openid-1",
         )
+
+    async def code_for(
+        self,
+        client_id: str,
+        scopes: tuple[str, ...] = ("openid", "profile"),
+        *,
+        subject: str = "pairwise-sub-1",
+        nonce: str | None = "n-1",
+    ) -> IssuedCode:
+        """An authorization code as the bridge issues it once the resident consented."""
+        verifier, challenge = verifier_and_challenge()
+        ending = CodeEnding(
+            redirect_uri=REDIRECT, state="st", nonce=nonce, code_challenge=challenge
+        )
+        pending = self.consented(client_id, scopes, ending, subject)
         issued = await self.codes.issue(pending)
         code = parse_qs(urlsplit(issued.location).query)["code"][0]
         return IssuedCode(code, verifier, issued.grant_id, client_id, challenge)
@@ -173,21 +187,8 @@ class Provider:
             code_ttl=self.settings.device_code_ttl,
             token_ttl=self.settings.kiosk_token_ttl,
         )
-        pending = PendingConsent(
-            interaction_id=secrets.token_urlsafe(8),
-            request=ClientRequest(client_id=client_id, scopes=("openid",)),
-            ending=DeviceEnding(device_key=k, claim_id="claim-1"),
-            upstream="iamsmart",
-            browser_binding="b" * 64,
-            csrf_token="c",
-            subject=subject,
-            claims={"name": "Chan Tai Man"},
-            acr="L2",
-            auth_time=int(self.clock.now()),
-            expires_at=self.clock.now() + 600,
-            upstream_idp="iamsmart",
-            upstream_subject="openid-1",
-        )
+        ending = DeviceEnding(device_key=k, claim_id="claim-1")
+        pending = self.consented(client_id, ("openid",), ending, subject)
         allowed = await approval.allow(pending)
         tokens = await self.token(
             client_id, grant_type=GRANT_DEVICE_CODE, device_code=started["device_code"]
