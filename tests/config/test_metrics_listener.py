@@ -14,15 +14,14 @@ from pathlib import Path
 
 import httpx
 
-from bridge.clock import SystemClock
-from bridge.development_keys import ensure_development_keys
 from tests.config.production import REPO
 from tests.support.demo import free_ports
+from tests.support.dev_keys import development_keys_now
 
 
 @contextmanager
 def serving(keys_dir: Path, *args: str, **env: str) -> Iterator[str]:
-    ensure_development_keys(keys_dir, SystemClock())
+    development_keys_now(keys_dir)
     (port,) = free_ports(1)
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [

@@ -11,10 +11,9 @@ import httpx
 import pytest
 
 from bridge.app import create_app
-from bridge.clock import ManualClock
-from bridge.development_keys import ensure_development_keys
 from bridge.errors import ConfigError
 from bridge.settings import Settings
+from tests.support.dev_keys import development_keys_now
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,7 +35,7 @@ def dev_env(tmp_path: Path) -> dict[str, str]:
 
 
 async def test_shipped_configuration_starts_in_development(tmp_path: Path) -> None:
-    ensure_development_keys(tmp_path / "keys", ManualClock())
+    development_keys_now(tmp_path / "keys")
     app = create_app(settings(tmp_path), env=dev_env(tmp_path))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as http:
@@ -48,7 +47,7 @@ async def test_shipped_configuration_starts_in_development(tmp_path: Path) -> No
 
 
 def test_production_refuses_every_development_placeholder_at_once(tmp_path: Path) -> None:
-    ensure_development_keys(tmp_path / "keys", ManualClock())
+    development_keys_now(tmp_path / "keys")
     with pytest.raises(ConfigError) as caught:
         create_app(settings(tmp_path, env="production"), env=dev_env(tmp_path))
     problems = "\n".join(caught.value.problems)
@@ -65,7 +64,7 @@ def test_production_refuses_every_development_placeholder_at_once(tmp_path: Path
 
 
 def test_broken_client_file_reports_each_problem_with_its_place(tmp_path: Path) -> None:
-    ensure_development_keys(tmp_path / "keys", ManualClock())
+    development_keys_now(tmp_path / "keys")
     clients = tmp_path / "clients.yaml"
     clients.write_text(
         """
@@ -101,7 +100,7 @@ clients:
 
 
 def test_missing_environment_variable_without_default_is_reported(tmp_path: Path) -> None:
-    ensure_development_keys(tmp_path / "keys", ManualClock())
+    development_keys_now(tmp_path / "keys")
     upstreams = tmp_path / "upstreams.yaml"
     upstreams.write_text(
         (REPO / "config/upstreams.yaml")
@@ -149,7 +148,7 @@ def test_keys_init_dev_creates_marked_private_keys_readable_only_by_the_owner(
 
 
 def test_a_client_choosing_an_algorithm_without_keys_is_refused(tmp_path: Path) -> None:
-    ensure_development_keys(tmp_path / "keys", ManualClock())
+    development_keys_now(tmp_path / "keys")
     clients = tmp_path / "clients.yaml"
     clients.write_text(
         (REPO / "config/clients.yaml")

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from bridge.clock import SystemClock
-from bridge.development_keys import ensure_development_keys
 from bridge.upstream.iamsmart.kek import KEK_FILE, KEK_PUBLIC_FILE
+from tests.support.dev_keys import development_keys_now
 from tests.support.servers import bind_loopback, url_of
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_the_served_bridge_logs_each_request_once_and_never_its_query(tmp_path: Path) -> None:
     keys = tmp_path / "keys"
-    ensure_development_keys(keys, SystemClock())
+    development_keys_now(keys)
     sock = bind_loopback()
     url, port = url_of(sock), sock.getsockname()[1]
     sock.close()

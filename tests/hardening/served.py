@@ -17,14 +17,13 @@ from pathlib import Path
 import httpx
 import redis
 
-from bridge.clock import SystemClock
-from bridge.development_keys import ensure_development_keys
 from bridge.upstream.iamsmart.kek import KEK_FILE, KEK_PUBLIC_FILE
 from mock_idps.guangdong import app as guangdong_app
 from mock_idps.guangdong.config import load_config as load_guangdong_config
 from mock_idps.iamsmart import create_app as create_iamsmart
 from mock_idps.iamsmart.config import load_config as load_iamsmart_config
 from tests.flows.conftest import REPO
+from tests.support.dev_keys import development_keys_now
 from tests.support.servers import bind_loopback, serving_all, url_of
 
 
@@ -72,7 +71,7 @@ def served_bridge(
     iamsmart_url, guangdong_url = (url_of(s) for s in sockets)
     bridge_url = f"http://127.0.0.1:{_free_port()}"
     keys_dir = tmp_path / "keys"
-    ensure_development_keys(keys_dir, SystemClock())
+    development_keys_now(keys_dir)
     upstream_env = {
         "IAMSMART_PUBLIC_URL": iamsmart_url,
         "IAMSMART_API_URL": iamsmart_url,

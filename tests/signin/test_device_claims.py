@@ -10,11 +10,11 @@ from pathlib import Path
 from bridge.browser import Browser, Redirect
 from bridge.clock import ManualClock
 from bridge.core import Core, build_core
-from bridge.development_keys import ensure_development_keys
 from bridge.errors import OAuthError
 from bridge.settings import Settings
 from bridge.store.redis import RedisBackend
 from bridge.upstream.iamsmart.kek import KEK_FILE, KEK_PUBLIC_FILE
+from tests.support.dev_keys import development_keys
 
 REPO = Path(__file__).resolve().parents[2]
 ISSUER = "http://127.0.0.1:1"  # never contacted: the test calls the core directly
@@ -23,7 +23,7 @@ PHONES = 12
 
 def _core(tmp_path: Path, redis_url: str, clock: ManualClock) -> Core:
     keys = tmp_path / "keys"
-    ensure_development_keys(keys, clock)
+    development_keys(keys, clock)
     env = {
         "BRIDGE_ISSUER": ISSUER,
         "IAMSMART_PUBLIC_URL": ISSUER,

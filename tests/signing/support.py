@@ -23,7 +23,6 @@ from joserfc.jwk import KeySet
 
 from bridge.app import create_app
 from bridge.clock import ManualClock
-from bridge.development_keys import ensure_development_keys
 from bridge.settings import Settings
 from bridge.signing.ring import KeyRing
 from bridge.upstream.iamsmart.kek import KEK_FILE, KEK_PUBLIC_FILE
@@ -32,6 +31,7 @@ from mock_idps.iamsmart.config import load_config as load_iamsmart_config
 from tests.flows.conftest import ClosesClientOnShutdown
 from tests.flows.steps import at_iamsmart, choose, location_query
 from tests.support.browser import Resident
+from tests.support.dev_keys import development_keys
 from tests.support.rp import RelyingParty
 from tests.support.servers import bind_loopback, serving_all, url_of
 
@@ -140,7 +140,7 @@ def bridge_instances(
     iamsmart_url = url_of(sockets[count])
     keys_dir = tmp_path / "keys"
     clock, iamsmart_clock = ManualClock(start), ManualClock(start)
-    ensure_development_keys(keys_dir, clock)
+    development_keys(keys_dir, clock)
     if prepare_keys is not None:
         prepare_keys(keys_dir, clock)
     env = {

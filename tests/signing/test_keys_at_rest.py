@@ -13,12 +13,12 @@ import pytest
 
 from bridge.app import create_app
 from bridge.clock import ManualClock
-from bridge.development_keys import ensure_development_keys
 from bridge.errors import ConfigError
 from bridge.signing.locks import KeySetLock
 from bridge.signing.manager import KeyManager
 from bridge.signing.ring import LoadedKeys, load_keys
 from tests.signing.support import ENCRYPTION_KEY, REPO, START, instance_settings
+from tests.support.dev_keys import development_keys
 
 ISSUER = "https://bridge.test"
 
@@ -150,7 +150,7 @@ def test_production_start_up_reports_key_problems_with_every_other_problem(
 ) -> None:
     """Outside development: no key-encryption key, development keys and placeholder
     secrets are all listed in one report."""
-    ensure_development_keys(tmp_path / "keys", ManualClock(START))
+    development_keys(tmp_path / "keys", ManualClock(START))
     settings = instance_settings(
         tmp_path / "keys",
         ISSUER,

@@ -9,11 +9,11 @@ import httpx
 
 from bridge.app import create_app
 from bridge.clock import ManualClock
-from bridge.development_keys import ensure_development_keys
 from bridge.settings import Settings
 from bridge.signing.policy import SIGNED_TOKEN_LIFETIMES, RotationPolicy
 from bridge.signing.ring import load_keys
 from tests.signing.support import START, ParkedTicker, instance_settings
+from tests.support.dev_keys import development_keys
 
 NOT_SIGNED = {
     "code_ttl": "authorization codes are opaque",
@@ -51,7 +51,7 @@ def test_retirement_outlasts_the_longest_signed_token_and_prepublication_the_jwk
 def test_a_rotation_period_shorter_than_the_prepublication_window_is_a_start_up_problem(
     tmp_path: Path,
 ) -> None:
-    ensure_development_keys(tmp_path / "keys", ManualClock(START))
+    development_keys(tmp_path / "keys", ManualClock(START))
     settings = instance_settings(
         tmp_path / "keys", "https://bridge.test", None, keys_rotation_period=200, jwks_max_age=300
     )
@@ -63,7 +63,7 @@ async def test_the_jwks_is_sent_with_the_max_age_prepublication_is_timed_from(
     tmp_path: Path,
 ) -> None:
     keys_dir = tmp_path / "keys"
-    ensure_development_keys(keys_dir, ManualClock(START))
+    development_keys(keys_dir, ManualClock(START))
     settings = instance_settings(keys_dir, "https://bridge.test", None, jwks_max_age=123)
     env = {
         "IAMSMART_KEK_PRIVATE_KEY_FILE": str(keys_dir / "iamsmart-kek.pem"),

@@ -12,10 +12,10 @@ import pytest
 import redis
 
 from bridge.clock import ManualClock
-from bridge.development_keys import ensure_development_keys
 from bridge.signing.ring import KeyRing, load_keys
 from bridge.store.redis import RedisBackend
 from tests.signing.support import START, instance_settings
+from tests.support.dev_keys import development_keys
 
 PREPUBLICATION = 310  # jwks_max_age 300 + keys_refresh_interval 10
 
@@ -31,7 +31,7 @@ async def two_instances(
     settings = instance_settings(
         tmp_path / "keys", "https://bridge.test", redis_url, keys_rotation_period=3600
     )
-    ensure_development_keys(settings.keys_dir, clock)
+    development_keys(settings.keys_dir, clock)
     backends = [RedisBackend.from_url(redis_url) if redis_url else None for _ in range(2)]
     rings = [
         KeyRing(load_keys(settings), clock=clock, backend=b, development=True) for b in backends

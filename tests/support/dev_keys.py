@@ -11,12 +11,14 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from bridge.clock import ManualClock
 from bridge.development_keys import ensure_development_keys
 
 _TEMPLATES: dict[float, Path] = {}
+_PROCESS_STARTED = time.time()
 
 
 def _template(created_at: float) -> Path:
@@ -36,3 +38,9 @@ def development_keys(keys_dir: Path, clock: ManualClock) -> None:
         ensure_development_keys(keys_dir, clock)  # fill in only what is missing
         return
     shutil.copytree(_template(clock.now()), keys_dir, dirs_exist_ok=True)
+
+
+def development_keys_now(keys_dir: Path) -> None:
+    """Development keys for a test on the real clock (a `bridge serve` process, say):
+    made when this test process started, so at most the length of a test run old."""
+    development_keys(keys_dir, ManualClock(_PROCESS_STARTED))

@@ -14,13 +14,12 @@ from pathlib import Path
 
 import httpx
 
-from bridge.clock import SystemClock
-from bridge.development_keys import ensure_development_keys
 from bridge.upstream.iamsmart.kek import KEK_FILE, KEK_PUBLIC_FILE
 from mock_idps.guangdong import app as guangdong_app
 from mock_idps.guangdong.config import load_config as load_guangdong_config
 from mock_idps.iamsmart import create_app as create_iamsmart
 from mock_idps.iamsmart.config import load_config as load_iamsmart_config
+from tests.support.dev_keys import development_keys_now
 from tests.support.redis_topologies import free_port
 from tests.support.round_robin import RoundRobin
 from tests.support.servers import bind_loopback, serving_all, url_of
@@ -59,7 +58,7 @@ def _wait_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
 @contextmanager
 def production_layout(tmp_path: Path, redis_url: str, database_url: str) -> Iterator[Layout]:
     keys_dir = tmp_path / "keys"
-    ensure_development_keys(keys_dir, SystemClock())  # shared by both, as on a volume
+    development_keys_now(keys_dir)  # shared by both, as on a volume
     mock_sockets = [bind_loopback(), bind_loopback()]
     iamsmart_url, guangdong_url = (url_of(s) for s in mock_sockets)
     ports = [free_port(), free_port()]
