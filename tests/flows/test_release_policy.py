@@ -4,19 +4,11 @@ those claims need (data minimisation, docs/protocols.md §1.17)."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.flows.conftest import Chain
 from tests.flows.steps import at_iamsmart, choose, consent, location_query
 from tests.support.audit import audit_events, profile_fields_requested
 from tests.support.browser import Resident
 from tests.support.rp import RelyingParty
-
-
-@pytest.fixture
-def chain(module_chain: Chain) -> Chain:
-    """The module's one chain: these tests only read, each with its own browser."""
-    return module_chain
 
 
 def _userinfo(
