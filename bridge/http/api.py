@@ -160,11 +160,15 @@ class ApiEndpoints:
         self.oauth = oauth
         self.registration = registration
 
+    def route(self, scope: Scope) -> tuple[frozenset[str], Handler] | None:
+        """The methods and handler for this request, None when it is not an API path."""
+        if scope["type"] != "http":
+            return None
+        path = scope["path"]
+        return ROUTES.get(path) or _registration_route(self.registration, path)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = None
-        if scope["type"] == "http":
-            path = scope["path"]
-            route = ROUTES.get(path) or _registration_route(self.registration, path)
+        route = self.route(scope)
         if route is None:
             await self.app(scope, receive, send)
             return
