@@ -32,7 +32,7 @@ from bridge.http.registration import MANAGED_METHODS, manage, register
 from bridge.oauth import OAuthServices
 from bridge.provider.bearer import bearer_token
 from bridge.provider.device import DEVICE_AUTHORIZATION_PATH
-from bridge.provider.introspection import introspect
+from bridge.provider.introspection import authenticated_introspection
 from bridge.provider.registration import REGISTER_PATH, Registration
 from bridge.provider.revocation import revoke
 from bridge.provider.token_exchange import EXCHANGE_REPEATABLE
@@ -89,11 +89,14 @@ async def device_authorization(oauth: OAuthServices, request: ApiRequest) -> Res
 
 
 async def introspection(oauth: OAuthServices, request: ApiRequest) -> Result:
-    form = await request.form()
-    client = await oauth.client_auth.authenticate(
-        request.authorization, form, endpoint=oauth.endpoint_url("/introspect")
+    return 200, await authenticated_introspection(
+        request.authorization,
+        await request.form(),
+        client_auth=oauth.client_auth,
+        endpoint=oauth.endpoint_url("/introspect"),
+        issuer=oauth.issuer,
+        lookup=oauth.lookup,
     )
-    return 200, await introspect(client, form, issuer=oauth.issuer, lookup=oauth.lookup)
 
 
 async def revocation(oauth: OAuthServices, request: ApiRequest) -> Result:
