@@ -31,6 +31,7 @@ from bridge.http.forms import (
 from bridge.http.registration import MANAGED_METHODS, manage, register
 from bridge.oauth import OAuthServices
 from bridge.provider.bearer import bearer_token
+from bridge.provider.client_auth import Prefetched
 from bridge.provider.device import DEVICE_AUTHORIZATION_PATH
 from bridge.provider.introspection import authenticated_introspection
 from bridge.provider.registration import REGISTER_PATH, Registration
@@ -74,10 +75,15 @@ Handler = Callable[[OAuthServices, ApiRequest], Awaitable[Result]]
 
 async def token(oauth: OAuthServices, request: ApiRequest) -> Result:
     form = await request.form(EXCHANGE_REPEATABLE)
-    client = await oauth.client_auth.authenticate(
-        request.authorization, form, endpoint=oauth.endpoint_url("/token")
+    auth = oauth.client_auth
+    early = await oauth.token_endpoint.read_early(
+        form, auth.throttle_key(request.authorization, form)
     )
-    return 200, await oauth.token_endpoint.grant(client, form)
+    blocked = None if early is None else Prefetched(early.other)
+    client = await auth.authenticate(
+        request.authorization, form, endpoint=oauth.endpoint_url("/token"), blocked=blocked
+    )
+    return 200, await oauth.token_endpoint.grant(client, form, early)
 
 
 async def device_authorization(oauth: OAuthServices, request: ApiRequest) -> Result:
