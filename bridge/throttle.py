@@ -13,11 +13,11 @@ secret was right, so guessing stops there. Counted subjects are stored as digest
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bridge.errors import TemporarilyUnavailableError
-from bridge.store.backend import KeyValueBackend
+from bridge.store.backend import Get, KeyValueBackend
 
 CLIENT_AUTH = "client_auth"
 REDEMPTION = "redemption"
@@ -78,6 +78,10 @@ class Throttle:
         if not limit.attempts or subject is None:
             return None
         return self._key(name, subject, "blocked")
+
+    async def read(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The values at several `blocked_key`s, in one round trip."""
+        return await self._backend.batch([Get(key) for key in keys])
 
     def refuse_if_blocked(self, name: str, blocked: bytes | None) -> None:
         if blocked is not None:

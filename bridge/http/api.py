@@ -31,7 +31,7 @@ from bridge.http.forms import (
 from bridge.http.registration import MANAGED_METHODS, manage, register
 from bridge.oauth import OAuthServices
 from bridge.provider.bearer import bearer_token
-from bridge.provider.client_auth import Prefetched
+from bridge.provider.client_auth import claimed_client_id
 from bridge.provider.device import DEVICE_AUTHORIZATION_PATH
 from bridge.provider.introspection import authenticated_introspection
 from bridge.provider.registration import REGISTER_PATH, Registration
@@ -75,13 +75,14 @@ Handler = Callable[[OAuthServices, ApiRequest], Awaitable[Result]]
 
 async def token(oauth: OAuthServices, request: ApiRequest) -> Result:
     form = await request.form(EXCHANGE_REPEATABLE)
-    auth = oauth.client_auth
+    auth, authorization = oauth.client_auth, request.authorization
+    claimed = claimed_client_id(authorization, form)
     early = await oauth.token_endpoint.read_early(
-        form, auth.throttle_key(request.authorization, form)
+        form, claimed, auth.throttle_key(authorization, form)
     )
-    blocked = None if early is None else Prefetched(early.other)
+    blocked = None if early is None else early.client_auth
     client = await auth.authenticate(
-        request.authorization, form, endpoint=oauth.endpoint_url("/token"), blocked=blocked
+        authorization, form, endpoint=oauth.endpoint_url("/token"), blocked=blocked
     )
     return 200, await oauth.token_endpoint.grant(client, form, early)
 
