@@ -13,11 +13,11 @@ secret was right, so guessing stops there. Counted subjects are stored as digest
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bridge.errors import TemporarilyUnavailableError
-from bridge.store.backend import KeyValueBackend
+from bridge.store.backend import Get, KeyValueBackend
 
 CLIENT_AUTH = "client_auth"
 REDEMPTION = "redemption"
@@ -67,11 +67,25 @@ class Throttle:
 
     async def check(self, name: str, subject: str | None) -> None:
         """Refuse when `subject` has used up its failures for the current window."""
+        key = self.blocked_key(name, subject)
+        if key is not None:
+            self.refuse_if_blocked(name, await self._backend.get(key))
+
+    def blocked_key(self, name: str, subject: str | None) -> str | None:
+        """The key `check` reads (None: nothing to read), for a caller that reads it in
+        one round trip with its own keys and passes the value to `refuse_if_blocked`."""
         limit = self._limits[name]
         if not limit.attempts or subject is None:
-            return
-        if await self._backend.get(self._key(name, subject, "blocked")) is not None:
-            raise self._refuse(name, limit)
+            return None
+        return self._key(name, subject, "blocked")
+
+    async def read(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The values at several `blocked_key`s, in one round trip."""
+        return await self._backend.batch([Get(key) for key in keys])
+
+    def refuse_if_blocked(self, name: str, blocked: bytes | None) -> None:
+        if blocked is not None:
+            raise self._refuse(name, self._limits[name])
 
     async def failed(self, name: str, subject: str | None) -> None:
         """Count a failure; the one that reaches the limit blocks `subject` for a window."""

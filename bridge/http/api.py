@@ -31,8 +31,9 @@ from bridge.http.forms import (
 from bridge.http.registration import MANAGED_METHODS, manage, register
 from bridge.oauth import OAuthServices
 from bridge.provider.bearer import bearer_token
+from bridge.provider.client_auth import claimed_client_id
 from bridge.provider.device import DEVICE_AUTHORIZATION_PATH
-from bridge.provider.introspection import introspect
+from bridge.provider.introspection import authenticated_introspection
 from bridge.provider.registration import REGISTER_PATH, Registration
 from bridge.provider.revocation import revoke
 from bridge.provider.token_exchange import EXCHANGE_REPEATABLE
@@ -74,10 +75,16 @@ Handler = Callable[[OAuthServices, ApiRequest], Awaitable[Result]]
 
 async def token(oauth: OAuthServices, request: ApiRequest) -> Result:
     form = await request.form(EXCHANGE_REPEATABLE)
-    client = await oauth.client_auth.authenticate(
-        request.authorization, form, endpoint=oauth.endpoint_url("/token")
+    auth, authorization = oauth.client_auth, request.authorization
+    claimed = claimed_client_id(authorization, form)
+    early = await oauth.token_endpoint.read_early(
+        form, claimed, auth.throttle_key(authorization, form)
     )
-    return 200, await oauth.token_endpoint.grant(client, form)
+    blocked = None if early is None else early.client_auth
+    client = await auth.authenticate(
+        authorization, form, endpoint=oauth.endpoint_url("/token"), blocked=blocked
+    )
+    return 200, await oauth.token_endpoint.grant(client, form, early)
 
 
 async def device_authorization(oauth: OAuthServices, request: ApiRequest) -> Result:
@@ -89,11 +96,14 @@ async def device_authorization(oauth: OAuthServices, request: ApiRequest) -> Res
 
 
 async def introspection(oauth: OAuthServices, request: ApiRequest) -> Result:
-    form = await request.form()
-    client = await oauth.client_auth.authenticate(
-        request.authorization, form, endpoint=oauth.endpoint_url("/introspect")
+    return 200, await authenticated_introspection(
+        request.authorization,
+        await request.form(),
+        client_auth=oauth.client_auth,
+        endpoint=oauth.endpoint_url("/introspect"),
+        issuer=oauth.issuer,
+        lookup=oauth.lookup,
     )
-    return 200, await introspect(client, form, issuer=oauth.issuer, lookup=oauth.lookup)
 
 
 async def revocation(oauth: OAuthServices, request: ApiRequest) -> Result:
@@ -160,11 +170,15 @@ class ApiEndpoints:
         self.oauth = oauth
         self.registration = registration
 
+    def route(self, scope: Scope) -> tuple[frozenset[str], Handler] | None:
+        """The methods and handler for this request, None when it is not an API path."""
+        if scope["type"] != "http":
+            return None
+        path = scope["path"]
+        return ROUTES.get(path) or _registration_route(self.registration, path)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = None
-        if scope["type"] == "http":
-            path = scope["path"]
-            route = ROUTES.get(path) or _registration_route(self.registration, path)
+        route = self.route(scope)
         if route is None:
             await self.app(scope, receive, send)
             return

@@ -28,6 +28,8 @@ from typing import Any
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from bridge.http.one_write import OneWriteResponse
+
 MAX_REQUEST_LINE = 8 * 1024
 MAX_HEADER_BYTES = 16 * 1024
 MAX_HEADER_FIELDS = 100
@@ -165,6 +167,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         self._reading_head = False
         super().on_headers_complete()
+        if self.cycle is not None and self.cycle.scope is self.scope:  # not an upgrade
+            self.cycle.transport = OneWriteResponse(self.transport)  # type: ignore[assignment]
         if length or self._chunked():
             self._arm(self.body_timeout)
 

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 import httpx
@@ -45,6 +46,13 @@ BASIC_CHALLENGE = 'Basic realm="gba-bridge", charset="UTF-8"'
 _UNKNOWN_CLIENT_DIGEST = "0" * 64
 CLIENT_ASSERTION_ALGORITHMS = ("ES256", "ES384", "PS256", "PS384", "RS256", "EdDSA")
 """RS256 for clients that can do nothing else; the bridge itself signs ES256."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prefetched:
+    """A value the caller read from the store for `authenticate` (None: no such key)."""
+
+    value: bytes | None
 
 
 def secret_digest(secret: str) -> str:
@@ -167,14 +175,28 @@ class ClientAuthenticator:
     def token_endpoint(self) -> str:
         return f"{self._issuer}/token"
 
+    def throttle_key(self, authorization: str | None, form: Mapping[str, str]) -> str | None:
+        """The store key of this request's throttle check (None: nothing to read), for a
+        caller that reads it together with its own keys and passes it as `blocked`."""
+        return self._throttle.blocked_key(CLIENT_AUTH, claimed_client_id(authorization, form))
+
     async def authenticate(
-        self, authorization: str | None, form: Mapping[str, str], *, endpoint: str
+        self,
+        authorization: str | None,
+        form: Mapping[str, str],
+        *,
+        endpoint: str,
+        blocked: Prefetched | None = None,
     ) -> Client:
         """The authenticated client of a request to `endpoint` (its URL). Failures are
         counted per claimed client; over the limit, nothing is checked until the window
-        ends (so a guessed secret is never confirmed)."""
+        ends (so a guessed secret is never confirmed). `blocked`: the value at
+        `throttle_key`, already read by the caller."""
         claimed = claimed_client_id(authorization, form)
-        await self._throttle.check(CLIENT_AUTH, claimed)
+        if blocked is None:
+            await self._throttle.check(CLIENT_AUTH, claimed)
+        else:
+            self._throttle.refuse_if_blocked(CLIENT_AUTH, blocked.value)
         try:
             return await self._authenticate(authorization, form, endpoint)
         except InvalidClientError:

@@ -9,13 +9,39 @@ from collections.abc import Mapping
 from typing import Any
 
 from bridge.errors import InvalidRequestError
+from bridge.provider.client_auth import ClientAuthenticator, Prefetched
 from bridge.provider.clients import Client
-from bridge.provider.token_lookup import FoundAccessToken, TokenLookup
+from bridge.provider.token_lookup import Found, FoundAccessToken, TokenLookup
 from bridge.wire import TOKEN_TYPE_BEARER
 
 INACTIVE: dict[str, Any] = {"active": False}
 _ACCESS_TOKEN_CLAIMS = ("scope", "client_id", "sub", "exp", "iat", "nbf", "aud", "iss", "jti")
 _ACCESS_TOKEN_EXTRA = ("act", "acr", "auth_time")
+
+
+async def authenticated_introspection(
+    authorization: str | None,
+    form: Mapping[str, str],
+    *,
+    client_auth: ClientAuthenticator,
+    endpoint: str,
+    issuer: str,
+    lookup: TokenLookup,
+) -> dict[str, Any]:
+    """Client authentication, then `introspect`. For an access token, the client's
+    throttle marker is read with the token's grant and revocation marker: one Redis
+    round trip instead of two (~50 µs of redis-py per request, bench/README.md). The
+    signature is verified before the client is authenticated (CPU only, as UserInfo
+    does for anyone), and nothing about the token is answered before it is."""
+    early = await lookup.find_access_token_and(
+        form.get("token") or "",
+        form.get("token_type_hint"),
+        client_auth.throttle_key(authorization, form),
+    )
+    blocked = None if early is None else Prefetched(early[1])
+    client = await client_auth.authenticate(authorization, form, endpoint=endpoint, blocked=blocked)
+    found = None if early is None else early[0]
+    return await introspect(client, form, issuer=issuer, lookup=lookup, found=found)
 
 
 async def introspect(
@@ -24,11 +50,14 @@ async def introspect(
     *,
     issuer: str,
     lookup: TokenLookup,
+    found: Found | None = None,
 ) -> dict[str, Any]:
+    """`found`: the token, already looked up (else it is looked up here)."""
     token = form.get("token")
     if not token:
         raise InvalidRequestError("token is required")
-    found = await lookup.find(token, form.get("token_type_hint"))
+    if found is None:
+        found = await lookup.find(token, form.get("token_type_hint"))
     if found is None or found.client_id != client.client_id or not found.active:
         return dict(INACTIVE)
     if isinstance(found, FoundAccessToken):

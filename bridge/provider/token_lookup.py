@@ -80,12 +80,31 @@ class TokenLookup:
                 return found
         return None
 
-    async def _as_access_token(self, token: str) -> Found | None:
-        if token.count(".") != 2:
+    async def find_access_token_and(
+        self, token: str, hint: str | None, other: str | None
+    ) -> tuple[FoundAccessToken, bytes | None] | None:
+        """`find` for a valid access token searched for first, reading the caller's key
+        `other` in the same round trip as its grant and revocation marker; None for
+        anything else (the caller then reads `other` and calls `find`)."""
+        access = None if hint == TOKEN_HINT_REFRESH_TOKEN else self._verified(token)
+        if access is None:
+            return None
+        grant, revoked, value = await self._access_tokens.grant_for_access_token_and(
+            access.grant_id, access.jti, other
+        )
+        return FoundAccessToken(access, grant, revoked), value
+
+    def _verified(self, token: str) -> AccessToken | None:
+        if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
             return None
         try:
-            access = self._verifier.verify(token, any_audience=True)
+            return self._verifier.verify(token, any_audience=True)
         except InvalidTokenError:
+            return None
+
+    async def _as_access_token(self, token: str) -> Found | None:
+        access = self._verified(token)
+        if access is None:
             return None
         grant, revoked = await self._access_tokens.grant_for_access_token(
             access.grant_id, access.jti

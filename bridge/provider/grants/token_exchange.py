@@ -25,7 +25,7 @@ from bridge.errors import InvalidRequestError, UnauthorizedClientError
 from bridge.model import Grant, ObtainedToken
 from bridge.provider.clients import Client
 from bridge.provider.grants.common import TokenLifetimes
-from bridge.provider.presented_tokens import PresentedToken, PresentedTokenVerifier
+from bridge.provider.presented_tokens import EarlyRead, PresentedToken, PresentedTokenVerifier
 from bridge.provider.subject import pairwise_subject
 from bridge.provider.token_exchange import act_claim, choose_targets, parse_request, scope_for
 from bridge.provider.token_exchange_config import ClientExchangePolicy, ExchangeConfig, Target
@@ -86,11 +86,23 @@ class TokenExchangeGrant:
             self._context.pairwise_salt, sector=sector, idp=idp, upstream_subject=subject
         )
 
+    async def read_early(self, form: Mapping[str, str], other: str | None) -> EarlyRead | None:
+        """The subject token's reads, with `other`, before client authentication."""
+        token, token_type = form.get("subject_token"), form.get("subject_token_type")
+        if not token or not token_type:
+            return None
+        return await self._presented.read_early(token, token_type, other)
+
     async def _verified_subject(
-        self, client: Client, policy: ClientExchangePolicy, token: str, token_type: str
+        self,
+        client: Client,
+        policy: ClientExchangePolicy,
+        token: str,
+        token_type: str,
+        early: EarlyRead | None,
     ) -> PresentedToken:
         subject = await self._presented.verify(
-            token, token_type, role="subject", issuers=policy.subject_issuers
+            token, token_type, role="subject", issuers=policy.subject_issuers, early=early
         )
         issued_to = subject.client_id
         foreign = subject.from_bridge and issued_to != client.client_id
@@ -102,14 +114,16 @@ class TokenExchangeGrant:
             )
         return subject
 
-    async def __call__(self, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+    async def __call__(
+        self, client: Client, form: Mapping[str, str], early: EarlyRead | None = None
+    ) -> dict[str, Any]:
         policy = client.token_exchange
         if policy is None:
             raise UnauthorizedClientError("This client may not use token exchange")
         request = parse_request(form)
         targets = choose_targets(request, policy, self._context.config)
         subject = await self._verified_subject(
-            client, policy, request.subject_token, request.subject_token_type
+            client, policy, request.subject_token, request.subject_token_type, early
         )
         actor = None
         if request.actor_token is not None and request.actor_token_type is not None:
