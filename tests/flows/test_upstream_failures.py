@@ -74,7 +74,7 @@ def test_stale_content_key_is_refetched_and_the_sign_in_succeeds(chain: Chain) -
 def test_unreachable_iamsmart_is_temporarily_unavailable(tmp_path: Path, redis_url: str) -> None:
     from tests.support.servers import bind_loopback, url_of
 
-    closed = bind_loopback()  # bound, never listening: connections are refused
+    closed = bind_loopback(listen=False)  # bound, never listening: connections are refused
     try:
         with running_chain(
             tmp_path, redis_url, bridge_env={"IAMSMART_API_URL": url_of(closed)}

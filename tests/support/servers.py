@@ -17,13 +17,20 @@ from typing import Any
 import uvicorn
 
 
-def bind_loopback(port: int = 0) -> socket.socket:
+def bind_loopback(port: int = 0, *, listen: bool = True) -> socket.socket:
     # IPPROTO_TCP explicitly: asyncio only disables Nagle on accepted connections when
     # the listening socket says it is TCP; with proto 0 every keep-alive request waits
     # ~40 ms for a delayed ACK.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if port:
+        # rebinding a given port (a restart) must not wait out TIME_WAIT
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
+    # Listening at once: the tests run in several processes, and Linux lets two
+    # SO_REUSEADDR sockets bind one port while neither listens, so the second server
+    # failed at listen() with "Address already in use".
+    if listen:
+        sock.listen(128)
     sock.set_inheritable(True)
     return sock
 
