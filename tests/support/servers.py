@@ -22,13 +22,11 @@ def bind_loopback(port: int = 0, *, listen: bool = True) -> socket.socket:
     # the listening socket says it is TCP; with proto 0 every keep-alive request waits
     # ~40 ms for a delayed ACK.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    if port:
-        # rebinding a given port (a restart) must not wait out TIME_WAIT
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart rebinds it
     sock.bind(("127.0.0.1", port))
     # Listening at once: the tests run in several processes, and Linux lets two
-    # SO_REUSEADDR sockets bind one port while neither listens, so the second server
-    # failed at listen() with "Address already in use".
+    # SO_REUSEADDR sockets bind one port while neither listens, so a second server
+    # failed at listen() with "Address already in use"; a listening one keeps its port.
     if listen:
         sock.listen(128)
     sock.set_inheritable(True)
