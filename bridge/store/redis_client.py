@@ -60,6 +60,20 @@ def _no_replicas(exc: BaseException) -> bool:
     return isinstance(exc, rex.ResponseError) and "NOREPLICAS" in str(exc)
 
 
+def _driver_lost_its_connection(exc: BaseException) -> bool:
+    """redis-py 8's Cluster pipeline can write on a connection that another command of the
+    same batch has just torn down when a node dies mid-batch: `'NoneType' object has no
+    attribute 'writelines'` from inside `redis.asyncio.connection` (seen in tests/ha with
+    a killed Cluster master, as a 500). Only an AttributeError raised in redis-py's own
+    code counts; one of ours is a bug and stays one."""
+    if not isinstance(exc, AttributeError):
+        return False
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_globals.get("__name__", "").startswith("redis.")
+
+
 def unavailable_as_store_error(
     func: Callable[P, Coroutine[Any, Any, T]],
 ) -> Callable[P, Coroutine[Any, Any, T]]:
@@ -74,6 +88,10 @@ def unavailable_as_store_error(
         except rex.ResponseError as exc:
             if _no_replicas(exc):
                 raise StoreUnavailable(f"redis: {exc}") from exc
+            raise
+        except AttributeError as exc:
+            if _driver_lost_its_connection(exc):
+                raise StoreUnavailable(f"redis: connection lost mid-command: {exc}") from exc
             raise
 
     return wrapper
