@@ -172,7 +172,9 @@ class Sessions:
             session = await self.store.get_even_expired(sid)
             if session is None:
                 await self._backend.queue_remove(EXPIRIES, member)
-            elif session.expires_at > now:  # extended by a later sign-in
+            # the clock read again: `now` is from before the claim's round trip, and a
+            # session created meanwhile (or a clock stepped back) must not end early
+            elif session.expires_at > self._clock.now():  # extended by a later sign-in
                 await self._backend.queue_push(EXPIRIES, member, session.expires_at, self.ttl * 2)
             else:
                 await self.end(sid, "expired", even_expired=True)
