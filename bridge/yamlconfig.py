@@ -21,12 +21,12 @@ _VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^
 # libyaml's loader where PyYAML was built with it: the same trees (checked over every
 # file under config/ and mock_idps/), parsed ~9x faster (66 -> 7 ms for the 15 files a
 # bridge and its mocks read at start-up), which every test that builds an app pays.
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_yaml(stream: str | IO[str]) -> Any:
     """`yaml.safe_load`, on libyaml when it is there."""
-    return yaml.load(stream, Loader=_LOADER)  # noqa: S506 - a safe loader, chosen above
+    return yaml.load(stream, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader, chosen above
 
 
 class _Missing(Exception):

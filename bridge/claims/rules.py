@@ -50,6 +50,7 @@ from bridge.claims.overrides import ClientRules, check_clients, effective_rules
 from bridge.claims.sources import VOCABULARIES, Vocabulary
 from bridge.claims.validation_errors import describe_errors
 from bridge.errors import ConfigError
+from bridge.yamlconfig import SAFE_LOADER
 
 __all__ = [
     "LOCALES",
@@ -249,12 +250,9 @@ def _partial_spec(body: Any) -> SourceSpec | None:
         return None  # its errors were reported by the full validation
 
 
-# libyaml's parser where PyYAML has it (bridge/yamlconfig.py says why); its nodes carry
-# the same marks, so repeated keys are reported on the same lines.
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_SafeLoader):  # type: ignore[misc]
+# SAFE_LOADER is libyaml's where PyYAML has it (bridge/yamlconfig.py says why); its nodes
+# carry the same marks, so repeated keys are reported on the same lines.
+class _Loader(SAFE_LOADER):  # type: ignore[misc]
     """SafeLoader that notes repeated keys, which plain YAML loading silently overwrites."""
 
     def __init__(self, stream: str) -> None:
