@@ -22,6 +22,7 @@ from typing import Any
 from bridge.clock import Clock
 from bridge.errors import SigningKeyError
 from bridge.keyfiles import DEVELOPMENT_BANNER, write_atomically
+from bridge.signing import lifecycle
 from bridge.signing.encryption import KeyEncryptionKey
 from bridge.signing.index import KeyEntry, KeyIndex, State, parse_index
 from bridge.signing.keys import (
@@ -165,14 +166,18 @@ DEVELOPMENT_ALGORITHMS: tuple[Algorithm, ...] = ("ES256", "RS256")
 
 def create_development_keyset(
     keys_dir: Path, clock: Clock, algs: tuple[Algorithm, ...] = DEVELOPMENT_ALGORITHMS
-) -> KeySet:
+) -> None:
+    """An active and a next key per algorithm, as `bridge keys generate` makes in an empty
+    directory. Complete from the start, the app's first maintenance has nothing to make:
+    with actives alone it made every next key at the first start (an RSA key is ~0.1 s of
+    CPU, paid by every demo's first start and every test chain)."""
     files = KeyFiles(keys_dir)
-    keys = [files.new_key(alg, clock.now(), development_allowed=True) for alg in algs]
-    entries = tuple(files.write_key(key, "active") for key in keys)
-    files.write_index(KeyIndex(version=1, keys=entries))
-    return KeySet(
-        active=keys[0], others=tuple(keys[1:]), version=1, signers={k.alg: k for k in keys}
-    )
+    now = clock.now()
+
+    def fresh(alg: Algorithm) -> KeyEntry:
+        return files.write_key(files.new_key(alg, now, development_allowed=True), "next")
+
+    files.write_index(lifecycle.bootstrap([(fresh(alg), fresh(alg)) for alg in algs], now))
 
 
 def ensure_development_keyset(keys_dir: Path, clock: Clock) -> list[str]:

@@ -138,9 +138,10 @@ def test_keys_init_dev_creates_marked_private_keys_readable_only_by_the_owner(
     )
     assert result.returncode == 0, result.stderr
     index = json.loads((keys / "signing" / "keyset.json").read_text())
-    assert sorted(e["alg"] for e in index["keys"]) == ["ES256", "RS256"]
+    lanes = sorted((e["alg"], e["state"]) for e in index["keys"])
+    assert lanes == [("ES256", "active"), ("ES256", "next"), ("RS256", "active"), ("RS256", "next")]
     for entry in index["keys"]:
-        assert entry["development"] is True and entry["state"] == "active"
+        assert entry["development"] is True
         pem = keys / "signing" / entry["file"]
         assert pem.read_text().startswith("# DEVELOPMENT KEY")
         assert pem.stat().st_mode & 0o077 == 0

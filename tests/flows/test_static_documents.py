@@ -102,10 +102,12 @@ def test_each_key_set_change_changes_the_jwks_served_at_once(parked: Chain) -> N
 
     first = jwks()
     kids = [key["kid"] for key in first.json()["keys"]]
+    actives = {e.kid for e in ring(parked.bridge_app).index.actives}
     on_loop(parked.bridge_app, generate)
     published = jwks(first.headers["etag"])
-    next_kids = [key["kid"] for key in published.json()["keys"]]
-    assert set(kids) < set(next_kids), "the next key is published beside the others"
+    next_kids = {key["kid"] for key in published.json()["keys"]}
+    assert len(next_kids - set(kids)) == 1, "the new next key is published"
+    assert actives < next_kids, "beside the keys that sign"
     new_active = on_loop(parked.bridge_app, rotate)
     rotated = jwks(published.headers["etag"])
     assert new_active not in kids

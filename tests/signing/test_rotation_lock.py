@@ -53,8 +53,7 @@ async def test_rotate_started_on_two_instances_at_once_rotates_exactly_once(
     tmp_path: Path, store: str | None
 ) -> None:
     async with two_instances(tmp_path, store) as (a, b, clock):
-        await a.tick()  # publishes the next key
-        await b.refresh()
+        assert await a.tick() is None  # the development key set comes with its next keys
         clock.advance(PREPUBLICATION)
         active = {e.alg: e.kid for e in a.index.actives}  # both lanes, ES256 and RS256
         outcomes = await asyncio.gather(
@@ -64,7 +63,7 @@ async def test_rotate_started_on_two_instances_at_once_rotates_exactly_once(
         assert "already rotated" in next(o.message for o in outcomes if not o.changed)
         await a.refresh()
         index = a.index
-        assert index.version == 3  # generated, then rotated once
+        assert index.version == 2  # made, then rotated once
         assert sorted(e.kid for e in index.retired) == sorted(active.values())
         assert all(index.next_for(alg) is not None for alg in active)
 
@@ -73,8 +72,6 @@ async def test_a_schedule_due_on_two_instances_at_once_rotates_exactly_once(
     tmp_path: Path, store: str | None
 ) -> None:
     async with two_instances(tmp_path, store) as (a, b, clock):
-        first = await asyncio.gather(a.tick(), b.tick())
-        assert sum(o is not None for o in first) == 1  # one of them published the next key
         clock.advance(3600)
         outcomes = await asyncio.gather(a.tick(), b.tick())
         rotated = [o for o in outcomes if o is not None and "rotated" in o.done]
