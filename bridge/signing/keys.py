@@ -8,6 +8,8 @@ as `Ed25519` (RFC 9864's fully specified name, which deprecates `EdDSA`).
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -97,28 +99,48 @@ def _signing_key(
     )
 
 
+# Parsed once per process per content. Importing an RSA private key validates it (~33 ms
+# of CPU), and the same key files are read again at every key-set change, every restart
+# of an app in one process (the tests build one per chain) and in `bridge keys` commands.
+# The cache is keyed by the exact bytes (or JWK), so a changed file is parsed and
+# validated again; it is small, and holds only keys this process has loaded anyway.
+_PARSED_KEYS = 32
+
+
+@functools.lru_cache(maxsize=_PARSED_KEYS)
+def _import_pem(pem: bytes, alg: Algorithm) -> JoseKey:
+    try:
+        return _KEY_CLASS[alg].import_key(pem)
+    except JoseError as exc:  # a key of another kind: a start-up problem, not a trace
+        raise ValueError(f"{alg} cannot use this key: {exc}") from None
+
+
+@functools.lru_cache(maxsize=_PARSED_KEYS)
+def _import_jwk(canonical_jwk: str) -> JoseKey:
+    key: JoseKey = JWKRegistry.import_key(json.loads(canonical_jwk))  # type: ignore[assignment]
+    return key
+
+
 def load_signing_key(
     pem: bytes, alg: Algorithm, *, created_at: float, development: bool
 ) -> SigningKey:
     """A key from a PKCS#8 PEM file (development keys, and keys from before encryption)."""
-    try:
-        jose_key = _KEY_CLASS[alg].import_key(pem)
-    except JoseError as exc:  # a key of another kind: a start-up problem, not a trace
-        raise ValueError(f"{alg} cannot use this key: {exc}") from None
-    return _signing_key(jose_key, alg, created_at=created_at, development=development)
+    return _signing_key(_import_pem(pem, alg), alg, created_at=created_at, development=development)
 
 
 def signing_key_from_jwk(
     jwk: dict[str, Any], alg: Algorithm, *, created_at: float, development: bool = False
 ) -> SigningKey:
     """A key from its private JWK (what an encrypted key file holds, RFC 7517 §7)."""
-    jose_key = JWKRegistry.import_key(jwk)
+    jose_key = _import_jwk(json.dumps(jwk, sort_keys=True))
     if not isinstance(jose_key, _KEY_CLASS[alg]):
         raise ValueError(f"{alg} cannot use a {jose_key.key_type} key")
     return _signing_key(jose_key, alg, created_at=created_at, development=development)
 
 
 def new_signing_key(alg: Algorithm, *, created_at: float, development: bool) -> SigningKey:
-    return load_signing_key(
-        to_pem(generate_private_key(alg)), alg, created_at=created_at, development=development
-    )
+    private_key = generate_private_key(alg)
+    # Built from the key just made, not re-imported from its PEM: the import would
+    # validate a key that cryptography has only now generated (~33 ms for RSA).
+    jose_key = _KEY_CLASS[alg](private_key, to_pem(private_key))  # type: ignore[arg-type]
+    return _signing_key(jose_key, alg, created_at=created_at, development=development)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import os
 import struct
 from pathlib import Path
@@ -16,12 +17,20 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 IV_LENGTH = 12
 TAG_LENGTH = 16
 CEK_LENGTH = 32
 _PREFIX = struct.Struct(">i")
+
+
+@functools.lru_cache(maxsize=4)
+def _load_private_key(pem: bytes) -> PrivateKeyTypes:
+    """Parsed once per process per content: loading an RSA key validates it (~33 ms of
+    CPU), and every app built in one process (a test chain, say) reads the same file."""
+    return serialization.load_pem_private_key(pem, password=None)
 
 
 class CryptoError(ValueError):
@@ -72,7 +81,7 @@ class Kek:
         except OSError as exc:
             raise CryptoError(f"cannot read {path}: {exc.strerror}") from None
         try:
-            key = serialization.load_pem_private_key(data, password=None)
+            key = _load_private_key(data)
         except (ValueError, TypeError) as exc:
             raise CryptoError(f"cannot read an unencrypted PEM private key from {path}") from exc
         if not isinstance(key, RSAPrivateKey):
