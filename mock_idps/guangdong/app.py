@@ -15,6 +15,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from mock_idps._http import outbound_client
 from mock_idps.guangdong.accounts import load_accounts
 from mock_idps.guangdong.bind_pages import binding_routes
 from mock_idps.guangdong.config import GuangdongConfig
@@ -70,7 +71,7 @@ def create_app(
     accounts = load_accounts(config.accounts_file)
     pages = Pages(load_catalog())
     owns_http = http is None
-    client = http or httpx.AsyncClient(timeout=10.0, follow_redirects=False)
+    client = http or outbound_client()
     platform = GuangdongPlatform(
         config, accounts, pages, clock=clock, http=client, owns_http=owns_http
     )

@@ -15,6 +15,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from mock_idps._http import outbound_client
 from mock_idps.hk_eservice.config import HkEserviceConfig
 from mock_idps.hk_eservice.i18n import load_catalog, supported
 from mock_idps.hk_eservice.pages import Pages
@@ -49,7 +50,7 @@ def create_app(
 ) -> FastAPI:
     """The e-service; `http` is for back-channel calls to the bridge (closed by the caller)."""
     owns_http = http is None
-    client = http or httpx.AsyncClient(timeout=10.0, follow_redirects=False)
+    client = http or outbound_client()
     service = HkEservice(
         config, Pages(load_catalog()), clock=clock, http=client, owns_http=owns_http
     )

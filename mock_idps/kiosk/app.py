@@ -18,6 +18,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from mock_idps._http import outbound_client
 from mock_idps.kiosk.config import KioskConfig
 from mock_idps.kiosk.desk import KioskDesk
 from mock_idps.kiosk.device_client import DeviceClient
@@ -38,7 +39,7 @@ def create_app(
     http: httpx.AsyncClient | None = None,
 ) -> FastAPI:
     owns_http = http is None
-    client = http or httpx.AsyncClient(timeout=10.0, follow_redirects=False)
+    client = http or outbound_client()
     desk = KioskDesk(DeviceClient(config, client, clock), clock)
 
     @asynccontextmanager

@@ -27,6 +27,7 @@ from mock_idps.guangdong.config import load_config as load_guangdong_config
 from mock_idps.iamsmart import create_app as create_iamsmart
 from mock_idps.iamsmart.config import load_config as load_iamsmart_config
 from tests.support.browser import Resident
+from tests.support.client_tls import TRUSTED
 from tests.support.dev_keys import development_keys
 from tests.support.servers import Tls, bind_loopback, serving_all, url_of
 
@@ -125,7 +126,7 @@ def running_chain(
     async def record(request: httpx.Request) -> None:
         recorded.append(request)
 
-    upstream_http = httpx.AsyncClient(timeout=10, event_hooks={"request": [record]})
+    upstream_http = httpx.AsyncClient(timeout=10, event_hooks={"request": [record]}, verify=TRUSTED)
     files: dict[str, Any] = {
         "clients_file": REPO / "tests/flows/clients.yaml",
         "upstreams_file": REPO / "config/upstreams.yaml",

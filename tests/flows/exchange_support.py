@@ -35,6 +35,7 @@ from starlette.responses import JSONResponse, Response
 from tests.flows.conftest import REPO, Chain, running_chain
 from tests.flows.steps import at_iamsmart, choose, consent, location_query
 from tests.support.browser import Resident
+from tests.support.client_tls import TRUSTED
 from tests.support.rp import RelyingParty
 from tests.support.servers import serving
 
@@ -166,7 +167,7 @@ class ExchangeChain:
             basic = httpx.BasicAuth(client_id, SECRETS[client_id])
         elif client_id is not None:
             form.update(client_id=client_id, client_secret=SECRETS[client_id])
-        return httpx.post(f"{self.bridge}{path}", data=form, auth=basic, timeout=10)
+        return httpx.post(f"{self.bridge}{path}", data=form, auth=basic, timeout=10, verify=TRUSTED)
 
     def exchange(self, client_id: str | None = "portal-a", **form: Any) -> httpx.Response:
         return self.post("/token", {"grant_type": EXCHANGE, **form}, client_id)
@@ -212,7 +213,9 @@ class ExchangeChain:
 
     def tokeninfo(self, token: str) -> dict[str, Any]:
         url = f"{self.chain.guangdong}/tif/sso/connect/page/oauth2/tokeninfo"
-        info: dict[str, Any] = httpx.get(url, params={"access_token": token}, timeout=10).json()
+        info: dict[str, Any] = httpx.get(
+            url, params={"access_token": token}, timeout=10, verify=TRUSTED
+        ).json()
         return info
 
 

@@ -11,6 +11,7 @@ import httpx
 from tests.flows.conftest import Chain
 from tests.flows.steps import at_iamsmart, choose, consent
 from tests.support.browser import Page, Resident
+from tests.support.client_tls import TRUSTED
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -28,6 +29,7 @@ class Kiosk:
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             auth=(self.client_id, self.secret),
             timeout=10,
+            verify=TRUSTED,
         )
 
     def started(self, **form: str) -> dict[str, Any]:
@@ -42,6 +44,7 @@ class Kiosk:
             data={"grant_type": DEVICE_GRANT, "device_code": device_code},
             auth=(self.client_id, self.secret),
             timeout=10,
+            verify=TRUSTED,
         )
 
 

@@ -19,6 +19,7 @@ from tests.flows.exchange_support import (
 )
 from tests.flows.steps import at_iamsmart, choose, consent, location_query
 from tests.support.browser import Resident
+from tests.support.client_tls import TRUSTED
 from tests.support.forge import hs256, public_pem, unsigned
 
 
@@ -30,7 +31,7 @@ def with_assertion(xc: ExchangeChain, assertion: str, **form: Any) -> httpx.Resp
         "client_assertion": assertion,
         **form,
     }
-    return httpx.post(f"{xc.bridge}/token", data=data, timeout=10)
+    return httpx.post(f"{xc.bridge}/token", data=data, timeout=10, verify=TRUSTED)
 
 
 def assertion_claims(xc: ExchangeChain, **overrides: Any) -> dict[str, Any]:
@@ -142,7 +143,7 @@ def test_hs256_assertion_keyed_with_the_clients_public_key_is_rejected(xc: Excha
 
 
 def test_hs256_assertion_keyed_with_the_bridges_public_key_is_rejected(xc: ExchangeChain) -> None:
-    jwk = httpx.get(f"{xc.bridge}/jwks.json").json()["keys"][0]
+    jwk = httpx.get(f"{xc.bridge}/jwks.json", verify=TRUSTED).json()["keys"][0]
     token = hs256(assertion_claims(xc), public_pem(jwk), kid=jwk["kid"])
     rejected(with_assertion(xc, token))
 
@@ -239,6 +240,7 @@ def test_private_key_jwt_client_cannot_use_a_secret(xc: ExchangeChain) -> None:
         f"{xc.bridge}/token",
         data={"grant_type": "refresh_token", "refresh_token": "x"},
         auth=("portal-jwt", ""),
+        verify=TRUSTED,
     )
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Basic")
@@ -254,6 +256,7 @@ def test_assertion_together_with_basic_is_invalid_request(xc: ExchangeChain) -> 
             "client_assertion": xc.client_assertion(),
         },
         auth=("portal-a", "portal-a-secret"),
+        verify=TRUSTED,
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"

@@ -21,6 +21,7 @@ from joserfc.jwk import ECKey
 from tests.flows.conftest import REPO, Chain, running_chain
 from tests.flows.steps import at_iamsmart, choose, consent, location_query
 from tests.support.browser import Resident
+from tests.support.client_tls import TRUSTED
 from tests.support.rp import RelyingParty
 
 REGISTRAR = ECKey.generate_key("P-256", parameters={"kid": "registrar-1"})
@@ -85,11 +86,11 @@ def initial_token(chain: Chain, redis_url: str, uses: int = 1) -> str:
 
 def register(chain: Chain, token: str | None, metadata: dict[str, Any]) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.post(f"{chain.bridge}/register", json=metadata, headers=headers)
+    return httpx.post(f"{chain.bridge}/register", json=metadata, headers=headers, verify=TRUSTED)
 
 
 def test_registration_is_off_by_default(chain: Chain) -> None:
-    document = httpx.get(f"{chain.bridge}/.well-known/openid-configuration").json()
+    document = httpx.get(f"{chain.bridge}/.well-known/openid-configuration", verify=TRUSTED).json()
     assert "registration_endpoint" not in document
     response = register(chain, "anything", METADATA)
     assert response.status_code == 404 and response.json()["error"] == "not_found"
@@ -99,7 +100,7 @@ def test_a_registered_client_signs_a_resident_in_with_its_generated_secret(
     registering: Chain, redis_url: str, resident: Resident
 ) -> None:
     chain = registering
-    document = httpx.get(f"{chain.bridge}/.well-known/openid-configuration").json()
+    document = httpx.get(f"{chain.bridge}/.well-known/openid-configuration", verify=TRUSTED).json()
     assert document["registration_endpoint"] == f"{chain.bridge}/register"
     token = initial_token(chain, redis_url)
     response = register(chain, token, METADATA)
@@ -213,7 +214,10 @@ def test_without_a_valid_initial_access_token_nothing_is_registered(
     forged = register(registering, "made-up-token", METADATA)
     assert forged.status_code == 401 and forged.json()["error"] == "invalid_token"
     not_json = httpx.post(
-        f"{registering.bridge}/register", content=b"{", headers={"Content-Type": "text/plain"}
+        f"{registering.bridge}/register",
+        content=b"{",
+        headers={"Content-Type": "text/plain"},
+        verify=TRUSTED,
     )
     assert not_json.status_code == 401, "the token is checked before the body is read"
 
@@ -226,29 +230,33 @@ def test_rfc7592_read_update_and_delete_with_the_registration_access_token(
     uri, access = body["registration_client_uri"], body["registration_access_token"]
     auth = {"Authorization": f"Bearer {access}"}
 
-    read = httpx.get(uri, headers=auth)
+    read = httpx.get(uri, headers=auth, verify=TRUSTED)
     assert read.status_code == 200
     assert read.json()["redirect_uris"] == METADATA["redirect_uris"]
     assert "client_secret" not in read.json() and "registration_access_token" not in read.json()
-    assert httpx.get(uri, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert (
+        httpx.get(uri, headers={"Authorization": "Bearer wrong"}, verify=TRUSTED).status_code == 401
+    )
 
     changed = {
         **{k: v for k, v in read.json().items() if k != "registration_client_uri"},
         "redirect_uris": ["https://registered.test/new"],
         "client_secret": body["client_secret"],
     }
-    updated = httpx.put(uri, json=changed, headers=auth)
+    updated = httpx.put(uri, json=changed, headers=auth, verify=TRUSTED)
     assert updated.status_code == 200, updated.text
     assert updated.json()["redirect_uris"] == ["https://registered.test/new"]
-    mismatched = httpx.put(uri, json={**changed, "client_secret": "guess"}, headers=auth)
+    mismatched = httpx.put(
+        uri, json={**changed, "client_secret": "guess"}, headers=auth, verify=TRUSTED
+    )
     assert mismatched.status_code == 400
 
     rp = RelyingParty(chain.bridge, body["client_id"], body["client_secret"])
     rp.redirect_uri = "https://registered.test/new"
     assert "/api/v1/auth/getQR" in resident.open(rp.authorization_request().url).url
 
-    assert httpx.delete(uri, headers=auth).status_code == 204
-    assert httpx.get(uri, headers=auth).status_code == 401
+    assert httpx.delete(uri, headers=auth, verify=TRUSTED).status_code == 204
+    assert httpx.get(uri, headers=auth, verify=TRUSTED).status_code == 401
     gone = rp.redeem("any-code", "x" * 43)
     assert gone.status_code == 401 and gone.json()["error"] == "invalid_client"
 
@@ -259,10 +267,19 @@ def test_a_configured_client_cannot_be_read_or_changed_through_the_api(
     uri = f"{registering.bridge}/register/test-portal"
     for method in ("GET", "PUT", "DELETE"):
         response = httpx.request(
-            method, uri, json={"client_id": "test-portal"}, headers={"Authorization": "Bearer x"}
+            method,
+            uri,
+            json={"client_id": "test-portal"},
+            headers={"Authorization": "Bearer x"},
+            verify=TRUSTED,
         )
         assert response.status_code == 401, (method, response.text)
-    assert httpx.get(f"{registering.bridge}/.well-known/openid-configuration").status_code == 200
+    assert (
+        httpx.get(
+            f"{registering.bridge}/.well-known/openid-configuration", verify=TRUSTED
+        ).status_code
+        == 200
+    )
 
 
 def statement(key: ECKey, **claims: Any) -> str:

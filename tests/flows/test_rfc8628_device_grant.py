@@ -26,6 +26,7 @@ from tests.flows.kiosk_support import (
 )
 from tests.flows.steps import choose, consent
 from tests.support.browser import Resident
+from tests.support.client_tls import TRUSTED
 
 EN = {"Accept-Language": "en"}
 USER_CODE = re.compile(r"^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$")
@@ -44,7 +45,7 @@ def phone() -> Iterator[Resident]:
 
 
 def test_discovery_advertises_the_device_endpoint_and_grant(chain: Chain) -> None:
-    document = httpx.get(f"{chain.bridge}/.well-known/openid-configuration").json()
+    document = httpx.get(f"{chain.bridge}/.well-known/openid-configuration", verify=TRUSTED).json()
     assert document["device_authorization_endpoint"] == f"{chain.bridge}/device_authorization"
     assert DEVICE_GRANT in document["grant_types_supported"]
 
@@ -126,7 +127,9 @@ def test_approved_on_the_phone_tokens_once_short_and_without_refresh(
     assert "refresh_token" not in tokens
     assert tokens["scope"] == "openid profile"
     info = httpx.get(
-        f"{chain.bridge}/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+        f"{chain.bridge}/userinfo",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        verify=TRUSTED,
     )
     assert info.status_code == 200 and info.json()["name"]
     chain.bridge_clock.advance(5)
@@ -210,9 +213,11 @@ def test_guessing_codes_hits_the_limit_per_address(chain: Chain, kiosk: Kiosk) -
     started = kiosk.started()
     for _ in range(3):  # three "browsers" without cookies, one address: 30 in all
         for _ in range(10):
-            fresh = httpx.get(f"{chain.bridge}/device?user_code=BBBB-BBBB", headers=EN)
+            fresh = httpx.get(
+                f"{chain.bridge}/device?user_code=BBBB-BBBB", headers=EN, verify=TRUSTED
+            )
             assert fresh.status_code == 400
-    page = httpx.get(started["verification_uri_complete"], headers=EN)
+    page = httpx.get(started["verification_uri_complete"], headers=EN, verify=TRUSTED)
     assert "Too many codes were tried" in page.text
 
 

@@ -14,6 +14,7 @@ from bridge.clock import ManualClock
 from mock_idps.hk_eservice import create_app
 from tests.mock_idps.hk_eservice_support import START, make_config
 from tests.mock_idps.hk_fake_provider import FakeProvider
+from tests.support.client_tls import TRUSTED
 from tests.support.servers import RunningServer, bind_loopback, serving, url_of
 
 
@@ -51,7 +52,9 @@ def hk_service(fake_op: FakeProvider, hk_clock: ManualClock) -> Iterator[Running
 
 @pytest.fixture
 async def hk_browser(hk_service: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=hk_service.url, follow_redirects=False) as http:
+    async with httpx.AsyncClient(
+        base_url=hk_service.url, follow_redirects=False, verify=TRUSTED
+    ) as http:
         yield http
 
 
@@ -70,5 +73,7 @@ def hk_shared_service(
 async def hk_error_browser(
     hk_shared_service: RunningServer, fake_op: FakeProvider
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=hk_shared_service.url, follow_redirects=False) as http:
+    async with httpx.AsyncClient(
+        base_url=hk_shared_service.url, follow_redirects=False, verify=TRUSTED
+    ) as http:
         yield http

@@ -23,6 +23,7 @@ from tests.mock_idps.guangdong_support import (
     platform_sign_in,
     query_of,
 )
+from tests.support.client_tls import TRUSTED
 from tests.support.servers import RunningServer, bind_loopback, serving, url_of
 
 PORTAL_CALLBACK = "http://127.0.0.1:8003/callback"
@@ -63,7 +64,9 @@ def platform(server: RunningServer) -> GuangdongPlatform:
 async def browser(
     server: RunningServer, platform: GuangdongPlatform
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, follow_redirects=False) as http:
+    async with httpx.AsyncClient(
+        base_url=server.url, follow_redirects=False, verify=TRUSTED
+    ) as http:
         yield http
 
 

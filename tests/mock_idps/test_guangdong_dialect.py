@@ -23,6 +23,7 @@ from tests.mock_idps.guangdong_support import (
     USER_ID_CODES,
     make_config,
 )
+from tests.support.client_tls import TRUSTED
 from tests.support.servers import RunningServer, bind_loopback, serving, url_of
 
 PORTAL_CALLBACK = "https://portal.example.gd.gov.cn/sso/callback?from=tyrz"
@@ -57,7 +58,9 @@ def platform(server: RunningServer) -> GuangdongPlatform:
 
 @pytest.fixture
 async def client(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, follow_redirects=False) as http:
+    async with httpx.AsyncClient(
+        base_url=server.url, follow_redirects=False, verify=TRUSTED
+    ) as http:
         yield http
 
 

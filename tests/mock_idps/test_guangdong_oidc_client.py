@@ -24,6 +24,7 @@ from bridge.clock import ManualClock
 from mock_idps.guangdong import create_app
 from mock_idps.guangdong.state import GuangdongPlatform
 from tests.mock_idps.guangdong_support import make_config
+from tests.support.client_tls import TRUSTED
 from tests.support.servers import RunningServer, bind_loopback, serving, url_of
 
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -108,7 +109,9 @@ def platform_of(server: RunningServer) -> GuangdongPlatform:
 
 @pytest.fixture
 async def client(platform_server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=platform_server.url, follow_redirects=False) as http:
+    async with httpx.AsyncClient(
+        base_url=platform_server.url, follow_redirects=False, verify=TRUSTED
+    ) as http:
         yield http
 
 
@@ -203,7 +206,7 @@ async def test_back_channel_uses_the_internal_url_and_the_browser_the_public_iss
     sock = bind_loopback()
     config = make_config(url_of(sock), issuer=UNREACHABLE, internal_url=running.url)
     with serving(create_app(config, clock=clock.now), sock) as platform:
-        async with httpx.AsyncClient(base_url=platform.url) as http:
+        async with httpx.AsyncClient(base_url=platform.url, verify=TRUSTED) as http:
             response = await http.get("/login/iamsmart")
     assert response.status_code == 302
     assert response.headers["location"].startswith(f"{UNREACHABLE}/authorize?")
@@ -226,7 +229,7 @@ async def test_unreachable_bridge_gives_a_page_not_a_500(clock: ManualClock) -> 
     with serving(
         create_app(make_config(url_of(sock), issuer=UNREACHABLE), clock=clock.now), sock
     ) as srv:
-        async with httpx.AsyncClient(base_url=srv.url) as http:
+        async with httpx.AsyncClient(base_url=srv.url, verify=TRUSTED) as http:
             response = await http.get("/login/iamsmart", params={"lang": "en"})
     assert response.status_code == 503
     main = page_of(response).find("main")
@@ -351,7 +354,7 @@ async def test_callback_in_another_browser_is_refused(
 ) -> None:
     """Login CSRF: a callback URL planted in a victim's browser does not sign them in."""
     state = await started(client)
-    async with httpx.AsyncClient(base_url=platform_server.url) as victim:
+    async with httpx.AsyncClient(base_url=platform_server.url, verify=TRUSTED) as victim:
         response = await victim.get(
             "/oidc/callback", params={"code": "c", "state": state, "iss": bridge[0].issuer}
         )

@@ -33,6 +33,7 @@ from tests.mock_idps.guangdong_support import (
     USER_ID_CODES,
     make_config,
 )
+from tests.support.client_tls import TRUSTED
 from tests.support.servers import RunningServer, bind_loopback, serving, url_of
 
 PORTAL_CALLBACK = "http://127.0.0.1:8003/callback"
@@ -64,7 +65,9 @@ def platform(server: RunningServer) -> GuangdongPlatform:
 async def client(
     server: RunningServer, platform: GuangdongPlatform
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, follow_redirects=False) as http:
+    async with httpx.AsyncClient(
+        base_url=server.url, follow_redirects=False, verify=TRUSTED
+    ) as http:
         yield http
 
 
@@ -228,7 +231,7 @@ async def test_bind_without_the_forms_csrf_token_is_refused(
 async def test_csrf_token_of_another_pending_binding_is_refused(
     client: httpx.AsyncClient, platform: GuangdongPlatform, server: RunningServer
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as attacker:
+    async with httpx.AsyncClient(base_url=server.url, verify=TRUSTED) as attacker:
         signed_in_with_iamsmart(platform, attacker, "cheung-ka-yan")
         form = page(await attacker.get("/bind"))
         token = form.find("input", attrs={"name": "csrf_token"})["value"]
@@ -369,7 +372,7 @@ async def test_test_control_is_absent_unless_enabled(clock: ManualClock) -> None
     sock = bind_loopback()
     app = create_app(make_config(url_of(sock), test_controls=False), clock=clock.now)
     with serving(app, sock) as running:
-        async with httpx.AsyncClient(base_url=running.url) as http:
+        async with httpx.AsyncClient(base_url=running.url, verify=TRUSTED) as http:
             response = await http.delete("/__test__/bindings")
     assert response.status_code == 404, "no such route at all"
 

@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 from bs4 import BeautifulSoup, Tag
 
+from tests.support.client_tls import TRUSTED
+
 
 @dataclass
 class Page:
@@ -43,7 +45,7 @@ class Resident:
         *,
         accept_language: str = "en",
         user_agent: str | None = None,
-        verify: ssl.SSLContext | bool = True,
+        verify: ssl.SSLContext | bool = TRUSTED,
         keep_alive: bool = True,
     ) -> None:
         """`keep_alive=False`: a new connection per request, so behind a round-robin

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.client_tls import TRUSTED
 from tests.support.servers import bind_loopback
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,7 +33,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 6
     while time.monotonic() < deadline:
         assert process.poll() is None, f"demo exited early with {process.returncode}"
         try:
-            if httpx.get(url, timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1, verify=TRUSTED).status_code == 200:
                 return
         except httpx.HTTPError:
             time.sleep(0.2)

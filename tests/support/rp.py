@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 
 import httpx
 
+from tests.support.client_tls import TRUSTED
+
 
 def s256(verifier: str) -> str:
     digest = hashlib.sha256(verifier.encode()).digest()
@@ -73,11 +75,12 @@ class RelyingParty:
             basic = httpx.BasicAuth(client_id, secret)
         else:
             form.update(client_id=client_id, client_secret=secret)
-        return httpx.post(f"{self.issuer}/token", data=form, auth=basic, timeout=10)
+        return httpx.post(f"{self.issuer}/token", data=form, auth=basic, timeout=10, verify=TRUSTED)
 
     def userinfo(self, access_token: str) -> httpx.Response:
         return httpx.get(
             f"{self.issuer}/userinfo",
             headers={"Authorization": f"Bearer {access_token}"},
             timeout=10,
+            verify=TRUSTED,
         )

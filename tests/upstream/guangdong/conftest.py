@@ -25,6 +25,7 @@ from tests.mock_idps.guangdong_support import (
     query_of,
 )
 from tests.mock_idps.guangdong_tif import clock, platform, server  # noqa: F401 - fixtures
+from tests.support.client_tls import TRUSTED
 from tests.support.servers import RunningServer, serving
 from tests.upstream.guangdong.fakes import FakePlatform
 
@@ -50,7 +51,7 @@ def fake_url(fake_server: tuple[FakePlatform, RunningServer]) -> str:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, verify=TRUSTED) as client:
         yield client
 
 
@@ -101,7 +102,7 @@ def resident(platform: GuangdongPlatform) -> SignIn:
         fields: tuple[str, ...] = (),
     ) -> tuple[dict[str, str], UpstreamAuthRequest]:
         request = UpstreamAuthRequest(state=uuid.uuid4().hex, fields=fields)
-        async with httpx.AsyncClient() as browser:
+        async with httpx.AsyncClient(verify=TRUSTED) as browser:
             answer = await platform_sign_in(
                 browser, connector.authorization_url(request), persona, action
             )
