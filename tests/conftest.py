@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,13 @@ from tests.support.redis_topologies import (
     cluster_topology,
     sentinel_topology,
 )
+
+# Compiled modules are kept (in __pycache__, ignored by git) even where the environment
+# says PYTHONDONTWRITEBYTECODE: without them every test process rewrote the assertions of
+# all its test modules (~3.5 s of CPU each) and every `python -m bridge` the tests start
+# compiled the bridge again. Children inherit the environment without the variable.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 # Fixtures shared by the token-exchange test modules (`xc`: one exchange chain per module).
 pytest_plugins = ["tests.flows.exchange_support"]
