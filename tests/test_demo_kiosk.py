@@ -3,8 +3,12 @@ browser window standing in for their phone, and Finish ends the kiosk's session.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.flows.steps import choose, consent
 from tests.support.browser import Page, Resident
@@ -23,15 +27,27 @@ def wait_at_kiosk(kiosk: Resident, page: Page, seconds: float = 30) -> Page:
     return page
 
 
+@pytest.fixture
+def kiosk() -> Iterator[Resident]:
+    with contextlib.closing(Resident()) as browser:
+        yield browser
+
+
+@pytest.fixture
+def phone() -> Iterator[Resident]:
+    with contextlib.closing(Resident()) as browser:
+        yield browser
+
+
 def test_demo_kiosk_signs_a_resident_in_with_a_second_window_as_the_phone(
-    tmp_path: Path,
+    tmp_path: Path, kiosk: Resident, phone: Resident
 ) -> None:
-    kiosk, phone = Resident(), Resident()
     with running_demo(tmp_path / "keys") as demo:
         home = kiosk.open(f"{demo.kiosk}/")
         waiting = kiosk.submit(home)  # Start
         qr = waiting.html.select_one("#qr")
-        assert qr is not None and qr.select_one("svg") is not None
+        assert qr is not None, f"{waiting.status} {waiting.url}: {waiting.text[:400]}"
+        assert qr.select_one("svg") is not None
         link = str(qr["data-uri"])
         assert link.startswith(f"{demo.bridge}/device?user_code=")
         code = waiting.html.select_one("#user-code").get_text(strip=True)
@@ -49,6 +65,4 @@ def test_demo_kiosk_signs_a_resident_in_with_a_second_window_as_the_phone(
         finished = kiosk.submit(signed_in)  # Finish
         assert finished.html.select_one("#finished") is not None
         assert "/resident" not in kiosk.open(f"{demo.kiosk}/resident").url  # gone
-    kiosk.close()
-    phone.close()
     assert f"Open {demo.kiosk}/" in demo.output

@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.support.demo import REPO, free_ports, running_demo
+from tests.support.demo import REPO, running_demo
+from tests.support.ports import free_ports
 
 
 def port_is_free(port: int) -> bool:

@@ -16,8 +16,8 @@ import httpx
 
 from tests.config.production import REPO
 from tests.support.client_tls import TRUSTED
-from tests.support.demo import free_ports
 from tests.support.dev_keys import development_keys_now
+from tests.support.ports import free_ports
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from tests.config.production import (
     production_env,
     write_production_kek,
 )
+from tests.support.ports import free_port
 
 
 def bridge(
@@ -131,9 +132,7 @@ def test_the_kek_follows_bridge_keys_dir(production: ProductionSetUp, tmp_path: 
 
 def test_serve_refuses_to_start_with_an_unsafe_setting(production: ProductionSetUp) -> None:
     production.use_development_kek()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     result = bridge(production.env, "serve", "--host", "127.0.0.1", "--port", str(port))
     assert result.returncode == 2
     assert "is a development key" in result.stderr

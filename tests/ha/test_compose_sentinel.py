@@ -17,8 +17,9 @@ import yaml
 
 from bridge.settings import Settings
 from bridge.store.redis_client import parse_redis_url
+from tests.support.ports import free_port
 from tests.support.redis_server import find_redis_server
-from tests.support.redis_topologies import Node, free_port, wait_until
+from tests.support.redis_topologies import Node, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_NODES = ["redis-primary", "redis-replica-1", "redis-replica-2"]

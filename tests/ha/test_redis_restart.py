@@ -25,8 +25,9 @@ from tests.flows.conftest import running_chain
 from tests.flows.steps import at_iamsmart, choose, location_query
 from tests.support.browser import Resident
 from tests.support.failover import Tally
+from tests.support.ports import free_port
 from tests.support.redis_server import find_redis_server
-from tests.support.redis_topologies import Node, _server_argv, free_port
+from tests.support.redis_topologies import Node, _server_argv
 from tests.support.rp import RelyingParty
 
 pytestmark = pytest.mark.slow

@@ -24,6 +24,7 @@ from mock_idps.iamsmart import create_app as create_iamsmart
 from mock_idps.iamsmart.config import load_config as load_iamsmart_config
 from tests.flows.conftest import REPO
 from tests.support.dev_keys import development_keys_now
+from tests.support.ports import free_port
 from tests.support.servers import bind_loopback, serving_all, url_of
 
 
@@ -38,13 +39,6 @@ class Served:
 
     def log_lines(self) -> list[str]:
         return self.log_path.read_text(errors="replace").splitlines()
-
-
-def _free_port() -> int:
-    sock = bind_loopback()
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
@@ -69,7 +63,7 @@ def served_bridge(
     operator would; `settings` adds or overrides variables."""
     sockets = [bind_loopback() for _ in range(2)]
     iamsmart_url, guangdong_url = (url_of(s) for s in sockets)
-    bridge_url = f"http://127.0.0.1:{_free_port()}"
+    bridge_url = f"http://127.0.0.1:{free_port()}"
     keys_dir = tmp_path / "keys"
     development_keys_now(keys_dir)
     upstream_env = {

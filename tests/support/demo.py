@@ -15,17 +15,9 @@ from pathlib import Path
 import httpx
 
 from tests.support.client_tls import TRUSTED
-from tests.support.servers import bind_loopback
+from tests.support.ports import free_ports
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [bind_loopback() for _ in range(count)]
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:

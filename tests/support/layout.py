@@ -20,7 +20,7 @@ from mock_idps.guangdong.config import load_config as load_guangdong_config
 from mock_idps.iamsmart import create_app as create_iamsmart
 from mock_idps.iamsmart.config import load_config as load_iamsmart_config
 from tests.support.dev_keys import development_keys_now
-from tests.support.redis_topologies import free_port
+from tests.support.ports import free_port
 from tests.support.round_robin import RoundRobin
 from tests.support.servers import bind_loopback, serving_all, url_of
 

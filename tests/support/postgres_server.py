@@ -24,7 +24,7 @@ from pathlib import Path
 import psycopg
 
 from bridge.durable.migrations_runner import upgrade
-from tests.support.redis_topologies import free_port
+from tests.support.ports import free_port
 
 INSTALL_HINT = (
     "PostgreSQL is not installed, and the durable-store tests need a real one. Install "

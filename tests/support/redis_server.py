@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import redis
 
-from tests.support.servers import bind_loopback
+from tests.support.ports import free_port
 
 INSTALL_HINT = (
     "redis-server is not installed, and the tests need a real one. "
@@ -30,9 +30,7 @@ def find_redis_server(explicit: str | None) -> str | None:
 
 @contextmanager
 def private_redis(binary: str) -> Iterator[str]:
-    probe = bind_loopback()
-    port = probe.getsockname()[1]
-    probe.close()
+    port = free_port()
     workdir = tempfile.mkdtemp(prefix="bridge-test-redis-")
     proc = subprocess.Popen(  # noqa: S603 - a fixed binary with fixed arguments
         [

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -30,35 +29,14 @@ from pathlib import Path
 
 import redis
 
+from tests.support.ports import free_port
+
 SERVICE = "bridge-test"
 INSTALL_HINT = (
     "redis-sentinel is not installed, and the Sentinel tests need a real one. Install it "
     "with: sudo apt-get install -y redis-sentinel  (Debian/Ubuntu; scripts/setup --test "
     "does this)."
 )
-
-
-def free_port(*, with_bus: bool = False) -> int:
-    """A free loopback port; with `with_bus`, also port + 10000 (a Cluster node's bus)."""
-    while True:
-        sockets = []
-        try:
-            probe = socket.socket()
-            sockets.append(probe)
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-            if with_bus:
-                if port + 10000 > 65535:
-                    continue
-                bus = socket.socket()
-                sockets.append(bus)
-                bus.bind(("127.0.0.1", port + 10000))
-            return port
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
