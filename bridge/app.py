@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bridge import __version__
-from bridge.audit import AuditTrail
+from bridge.audit.trail import AuditTrail
 from bridge.clock import Clock
 from bridge.core import Core, build_core
 from bridge.http.answers import CookiePolicy

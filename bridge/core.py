@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from bridge.audit import AuditTrail
 from bridge.audit.factory import default_trail
+from bridge.audit.trail import AuditTrail
 from bridge.browser import BrowserIds
 from bridge.claims.directions import Directions
 from bridge.clock import Clock, SystemClock

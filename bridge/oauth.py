@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import httpx
 
-from bridge.audit import AuditTrail
+from bridge.audit.trail import AuditTrail
 from bridge.clock import Clock
 from bridge.configuration import Configuration
 from bridge.provider.client_auth import CLIENT_ASSERTION_ALGORITHMS, ClientAuthenticator

@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bridge.errors import ConfigError
 from bridge.settings_groups import KioskSettings, RateLimitSettings
-from bridge.store.redis_client import RedisOptions, parse_redis_url
+from bridge.store.redis_url import RedisOptions, parse_redis_url
 from bridge.wire import SigningAlgorithm as Algorithm
 
 DEV_MARKER = "dev-only-"

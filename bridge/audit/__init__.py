@@ -5,17 +5,7 @@
   Stream, or memory for the demo) — `HashChainAuditTrail`;
 - `verify`, `export`: checking a chain and its JSON Lines file form
   (`bridge audit verify|export`).
+
+Import from the modules themselves: the package re-exported the chain and the Redis log,
+which made every `bridge` command (even `bridge keys list`) import redis-py.
 """
-
-from bridge.audit.chain import HashChainAuditTrail
-from bridge.audit.log import AuditLog, MemoryAuditLog, RedisAuditLog
-from bridge.audit.trail import AuditTrail, LogAuditTrail
-
-__all__ = [
-    "AuditLog",
-    "AuditTrail",
-    "HashChainAuditTrail",
-    "LogAuditTrail",
-    "MemoryAuditLog",
-    "RedisAuditLog",
-]

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bridge.audit.chain import HashChainAuditTrail
-from bridge.audit.log import STREAM_KEY, AuditLog, ChainLog
+from bridge.audit.log import AuditLog, ChainLog
+from bridge.audit.records import STREAM_KEY
 from bridge.clock import Clock
 from bridge.store.backend import KeyValueBackend
 

@@ -16,13 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from bridge.audit.records import GENESIS, StoredRecord
+from bridge.audit.records import GENESIS, STREAM_KEY, StoredRecord
 from bridge.store.backend import AppendLog, LogEntry
 from bridge.store.memory import MemoryAppendLog
 from bridge.store.redis import RedisAppendLog
 from bridge.store.redis_client import AnyRedis, RedisConnection, redis_client
-
-STREAM_KEY = "bridge:audit:chain"
 
 
 @dataclass(frozen=True, slots=True)

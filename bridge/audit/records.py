@@ -22,6 +22,8 @@ from typing import Any
 
 GENESIS = "0" * 64
 """The `prev` of the first record."""
+STREAM_KEY = "bridge:audit:chain"
+"""Where the chain is appended (a Redis Stream's key)."""
 FORMAT_VERSION = 1
 
 Scalar = str | int | bool | None

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bridge.audit.log import STREAM_KEY
-from bridge.audit.records import StoredRecord
+from bridge.audit.records import STREAM_KEY, StoredRecord
 from bridge.settings import DEFAULT_AUDIT_RETENTION_DAYS
 
 if TYPE_CHECKING:

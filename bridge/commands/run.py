@@ -1,19 +1,18 @@
-"""`bridge demo` and `bridge serve`."""
+"""`bridge demo` and `bridge serve`.
+
+uvicorn, the app and the logging set-up are imported when a command runs, not when the
+`bridge` command starts: every other command (`bridge keys list`, say) would pay for them."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 
 from bridge.commands import fail
 from bridge.errors import BridgeError
-from bridge.logs import configure_logging
 
 
 def demo(
@@ -32,6 +31,7 @@ def demo(
     """Run the bridge with the mock identity providers and services of both directions;
     sign in from a browser."""
     from bridge.demo import DemoPorts, run_demo
+    from bridge.logs import configure_logging
 
     configure_logging("INFO", "console")
     ports = DemoPorts(
@@ -66,7 +66,10 @@ def serve(
     ] = "127.0.0.1",
 ) -> None:
     """Run the bridge alone, configured from BRIDGE_* variables and config/ (production)."""
+    import uvicorn
+
     from bridge.asgi import app_from_environment
+    from bridge.commands.metrics_listener import serve_with_metrics
     from bridge.http.limits import UVICORN_OPTIONS
 
     if metrics_port is not None and workers != 1:
@@ -88,44 +91,4 @@ def serve(
     if metrics_port is None:
         uvicorn.run("bridge.asgi:app_from_environment", factory=True, workers=workers, **options)
         return
-    asyncio.run(_serve_with_metrics(options, metrics_host, metrics_port))
-
-
-class _MetricsServer(uvicorn.Server):
-    """The metrics listener leaves signals to the public server, which stops it."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-async def _serve_with_metrics(
-    options: dict[str, Any], metrics_host: str, metrics_port: int
-) -> None:
-    """The public app and its metrics app, built on the loop that serves them (as the
-    factory of the single-listener path is)."""
-    from bridge.app import metrics_app
-    from bridge.asgi import app_from_environment
-
-    app = app_from_environment()
-    public = uvicorn.Server(uvicorn.Config(app, **options))
-    private = _MetricsServer(
-        uvicorn.Config(
-            metrics_app(app.state.core.metrics),
-            host=metrics_host,
-            port=metrics_port,
-            access_log=False,
-            log_config=None,
-            lifespan="off",
-        )
-    )
-    listening = asyncio.create_task(private.serve())
-    while not private.started and not listening.done():
-        await asyncio.sleep(0.01)
-    if listening.done():
-        listening.result()  # uvicorn's own reason (logged) why it could not listen
-    try:
-        await public.serve()
-    finally:
-        private.should_exit = True
-        await listening
+    asyncio.run(serve_with_metrics(options, metrics_host, metrics_port))

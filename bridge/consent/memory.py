@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Collection
 
 import structlog
 
-from bridge.audit import AuditTrail
+from bridge.audit.trail import AuditTrail
 from bridge.clock import Clock
 from bridge.model import Grant
 from bridge.provider.subject import pairwise_subject

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bridge.audit import AuditTrail
+from bridge.audit.trail import AuditTrail
 from bridge.errors import InsufficientScopeError, InvalidTokenError
 from bridge.provider.bearer import challenge
 from bridge.provider.clients import ClientRegistry

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import structlog
 
-from bridge.audit import AuditTrail
+from bridge.audit.trail import AuditTrail
 from bridge.browser import Allowed, Browser, Redirect, refused, require_csrf, require_same_browser
 from bridge.consent.memory import ConsentMemory
 from bridge.errors import AccessDeniedError

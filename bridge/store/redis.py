@@ -44,11 +44,11 @@ from bridge.store.backend import Conflict, Get, LogEntry, Op, Swap
 from bridge.store.redis_client import (
     AnyRedis,
     RedisConnection,
-    RedisOptions,
     Script,
     redis_client,
     unavailable_as_store_error,
 )
+from bridge.store.redis_url import RedisOptions
 
 PING_TIMEOUT = 1.0
 """Seconds `/readyz` waits for Redis."""

@@ -4,7 +4,8 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bridge.audit.log import STREAM_KEY, AuditLog, ChainLog, MemoryAuditLog
+from bridge.audit.log import AuditLog, ChainLog, MemoryAuditLog
+from bridge.audit.records import STREAM_KEY
 from bridge.durable.audit_log import PostgresAuditLog
 from bridge.durable.database import Database
 from bridge.store.redis import RedisBackend

@@ -84,8 +84,11 @@ def test_a_slow_receiver_never_holds_up_the_resident_or_the_others(
         portal = sign_in(party(chain, PORTAL), resident)
         sign_in(party(chain, OTHER), resident)
         took = sign_out_timed(chain, resident, portal.id_token)
-        assert took < 0.5, f"the resident waited {took:.2f} s"
-        assert len(rx["other"].wait_for(1, timeout=0.8)) == 1, "the other client waits for none"
+        # Below the bridge's 1 s delivery timeout, with room for a loaded machine (0.53 s
+        # was seen with four test processes and a mutation run): waiting on the slow
+        # receiver would take at least that second.
+        assert took < 0.9, f"the resident waited {took:.2f} s"
+        assert len(rx["other"].wait_for(1, timeout=0.9)) == 1, "the other client waits for none"
         assert wait_until(lambda: metric(chain, "test-portal", "retried") == 1, timeout=3)
 
 

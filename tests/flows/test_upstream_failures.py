@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import redis
 
-from bridge.audit.log import STREAM_KEY
+from bridge.audit.records import STREAM_KEY
 from tests.flows.conftest import Chain, running_chain
 from tests.flows.steps import at_iamsmart, choose, consent, location_query
 from tests.support.browser import Resident

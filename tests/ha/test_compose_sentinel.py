@@ -16,7 +16,7 @@ import redis
 import yaml
 
 from bridge.settings import Settings
-from bridge.store.redis_client import parse_redis_url
+from bridge.store.redis_url import parse_redis_url
 from tests.support.ports import free_port
 from tests.support.redis_server import find_redis_server
 from tests.support.redis_topologies import Node, wait_until

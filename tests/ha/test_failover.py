@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.audit.log import STREAM_KEY
+from bridge.audit.records import STREAM_KEY
 from tests.flows.conftest import Chain, running_chain
 from tests.support.failover import assert_outage_cost_at_most_sign_ins, sign_ins_during
 from tests.support.redis_topologies import ClusterTopology, SentinelTopology

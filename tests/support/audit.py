@@ -8,8 +8,7 @@ from typing import Any
 
 import redis
 
-from bridge.audit.log import STREAM_KEY
-from bridge.audit.records import StoredRecord
+from bridge.audit.records import STREAM_KEY, StoredRecord
 from mock_idps.iamsmart.wire import decrypt_content
 
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from bridge.audit import AuditTrail
+from bridge.audit.trail import AuditTrail
 from bridge.clock import Clock
 from bridge.errors import InvalidRequestError, UnauthorizedClientError
 from bridge.model import Grant, ObtainedToken
