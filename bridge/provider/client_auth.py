@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 import httpx
@@ -29,6 +28,7 @@ from joserfc.jws import extract_compact
 from bridge.clock import Clock
 from bridge.errors import InvalidClientError, InvalidRequestError
 from bridge.provider.clients import Client, ClientRegistry
+from bridge.provider.early_reads import Prefetched
 from bridge.store.records import ReplayCache
 from bridge.throttle import CLIENT_AUTH, Throttle
 from bridge.tokens.external_jwt import Expectations, verify_jwt
@@ -46,13 +46,6 @@ BASIC_CHALLENGE = 'Basic realm="gba-bridge", charset="UTF-8"'
 _UNKNOWN_CLIENT_DIGEST = "0" * 64
 CLIENT_ASSERTION_ALGORITHMS = ("ES256", "ES384", "PS256", "PS384", "RS256", "EdDSA")
 """RS256 for clients that can do nothing else; the bridge itself signs ES256."""
-
-
-@dataclass(frozen=True, slots=True)
-class Prefetched:
-    """A value the caller read from the store for `authenticate` (None: no such key)."""
-
-    value: bytes | None
 
 
 def secret_digest(secret: str) -> str:

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from bridge.errors import InvalidRequestError
-from bridge.provider.client_auth import ClientAuthenticator, Prefetched
+from bridge.provider.client_auth import ClientAuthenticator
 from bridge.provider.clients import Client
-from bridge.provider.token_lookup import Found, FoundAccessToken, TokenLookup
+from bridge.provider.found_tokens import Found, FoundAccessToken
+from bridge.provider.token_lookup import TokenLookup
 from bridge.wire import TOKEN_TYPE_BEARER
 
 INACTIVE: dict[str, Any] = {"active": False}
@@ -33,14 +34,13 @@ async def authenticated_introspection(
     round trip instead of two (~50 µs of redis-py per request, bench/README.md). The
     signature is verified before the client is authenticated (CPU only, as UserInfo
     does for anyone), and nothing about the token is answered before it is."""
-    early = await lookup.find_access_token_and(
-        form.get("token") or "",
-        form.get("token_type_hint"),
-        client_auth.throttle_key(authorization, form),
+    token = form.get("token") or ""
+    early = await lookup.read_early(
+        token, form.get("token_type_hint"), client_auth.throttle_key(authorization, form)
     )
-    blocked = None if early is None else Prefetched(early[1])
+    blocked = None if early is None else early.client_auth
     client = await client_auth.authenticate(authorization, form, endpoint=endpoint, blocked=blocked)
-    found = None if early is None else early[0]
+    found = None if early is None else early.found_for(token)
     return await introspect(client, form, issuer=issuer, lookup=lookup, found=found)
 
 

@@ -20,12 +20,14 @@ from joserfc.jws import extract_compact
 from bridge.clock import Clock
 from bridge.errors import InvalidRequestError, InvalidTokenError
 from bridge.model import Grant
+from bridge.provider.early_reads import EarlyAccessToken, EarlyReads, Prefetched
+from bridge.provider.found_tokens import FoundAccessToken
 from bridge.provider.token_exchange_config import BRIDGE_ISSUER_NAME, TrustedIssuer
 from bridge.store.records import AccessTokenStatus, Grants, ReplayCache
 from bridge.tokens.external_jwt import Expectations, verify_jwt
 from bridge.tokens.jose_rules import JwtRejected
 from bridge.tokens.key_sources import InlineKeys, KeySource, RemoteJwks
-from bridge.tokens.verifier import AccessToken, AccessTokenVerifier, peek_claims
+from bridge.tokens.verifier import AccessTokenVerifier, peek_claims
 from bridge.wire import (
     JWT_TYPE_ACCESS_TOKEN,
     TOKEN_TYPE_ACCESS_TOKEN,
@@ -70,20 +72,6 @@ class PresentedToken:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class EarlyRead:
-    """A subject token the bridge issued as an access token, verified and its grant and
-    revocation marker read before the client was authenticated, in one round trip with
-    the caller's own key `other` (the client's throttle marker). Every rule of `verify`
-    still applies to it: this only saves reading the same keys again."""
-
-    token: str
-    access: AccessToken
-    grant: Grant | None
-    revoked: bool
-    other: bytes | None
-
-
 def _rejected(role: Role, reason: str, detail: str | None = None) -> InvalidRequestError:
     # RFC 8693 §2.2.2: an invalid or unacceptable subject or actor token is invalid_request.
     return InvalidRequestError(f"The {role}_token is not acceptable: {reason}", detail=detail)
@@ -121,9 +109,12 @@ class PresentedTokenVerifier:
             for name, entry in self._trusted.items()
         }
 
-    async def read_early(self, token: str, token_type: str, other: str | None) -> EarlyRead | None:
+    async def read_early(
+        self, token: str, token_type: str, claimed: str | None, client_auth_key: str | None
+    ) -> EarlyReads | None:
         """For a bridge access token that verifies, what `verify` would read, with the
-        value at `other`; None for any other token (`verify` then does it all)."""
+        claimed client's throttle marker at `client_auth_key`; None for any other token
+        (`verify` then does it all)."""
         claims = peek_claims(token)
         if token_type not in (TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT) or claims is None:
             return None
@@ -133,10 +124,16 @@ class PresentedTokenVerifier:
             access = self._verifier.verify(token, any_audience=True)
         except InvalidTokenError:
             return None
-        grant, revoked, value = await self._access_tokens.grant_for_access_token_and(
-            access.grant_id, access.jti, other
+        keys = () if client_auth_key is None else (client_auth_key,)
+        grant, revoked, values = await self._access_tokens.grant_for_access_token_and(
+            access.grant_id, access.jti, keys
         )
-        return EarlyRead(token, access, grant, revoked, value)
+        found = FoundAccessToken(access, grant, revoked)
+        return EarlyReads(
+            Prefetched(values[0] if values else None),
+            claimed,
+            access_token=EarlyAccessToken(token, found),
+        )
 
     async def verify(
         self,
@@ -145,7 +142,7 @@ class PresentedTokenVerifier:
         *,
         role: Role,
         issuers: Collection[str],
-        early: EarlyRead | None = None,
+        early: EarlyReads | None = None,
     ) -> PresentedToken:
         if token_type not in (TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_ID_TOKEN, TOKEN_TYPE_JWT):
             raise _rejected(role, f"{role}_token_type is not supported")
@@ -154,8 +151,8 @@ class PresentedTokenVerifier:
             raise _rejected(role, "it is not a signed JWT")
         iss = claims.get("iss")
         if iss == self._issuer and BRIDGE_ISSUER_NAME in issuers:
-            same = early is not None and early.token == token
-            return await self._from_bridge(token, token_type, role, early if same else None)
+            found = None if early is None else early.found_for(token)
+            return await self._from_bridge(token, token_type, role, found)
         if isinstance(iss, str) and iss in issuers and iss in self._trusted:
             if token_type == TOKEN_TYPE_ID_TOKEN and "aud" not in claims:
                 raise _rejected(role, "an ID token needs an aud claim")
@@ -163,7 +160,7 @@ class PresentedTokenVerifier:
         raise _rejected(role, "its issuer is not accepted for this client", f"iss={iss!r:.200}")
 
     async def _from_bridge(
-        self, token: str, token_type: str, role: Role, early: EarlyRead | None
+        self, token: str, token_type: str, role: Role, early: FoundAccessToken | None
     ) -> PresentedToken:
         is_access = peek_typ(token) == JWT_TYPE_ACCESS_TOKEN
         if (token_type == TOKEN_TYPE_ACCESS_TOKEN) != is_access and token_type != TOKEN_TYPE_JWT:
@@ -172,7 +169,7 @@ class PresentedTokenVerifier:
         try:
             if is_access:
                 if early is not None:
-                    access, grant, revoked = early.access, early.grant, early.revoked
+                    access, grant, revoked = early.token, early.grant, early.revoked
                 else:
                     access = self._verifier.verify(token, any_audience=True)
                     grant, revoked = await self._access_tokens.grant_for_access_token(

@@ -19,7 +19,8 @@ import structlog
 from bridge.errors import InvalidGrantError, InvalidRequestError
 from bridge.model import Grant
 from bridge.provider.clients import Client
-from bridge.provider.token_lookup import FoundAccessToken, TokenLookup
+from bridge.provider.found_tokens import FoundAccessToken
+from bridge.provider.token_lookup import TokenLookup
 from bridge.store.records import Grants
 from bridge.store.refresh_tokens import RefreshTokens
 from bridge.store.revoked_tokens import RevokedTokens

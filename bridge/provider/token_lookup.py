@@ -6,50 +6,15 @@ still alive, its `jti` not revoked) or a refresh token (by digest). The
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bridge.errors import InvalidTokenError
-from bridge.model import Grant
+from bridge.provider.early_reads import EarlyAccessToken, EarlyReads, Prefetched
+from bridge.provider.found_tokens import Found, FoundAccessToken, FoundRefreshToken
 from bridge.store.records import AccessTokenStatus, Grants
-from bridge.store.refresh_tokens import RefreshToken, RefreshTokens
+from bridge.store.refresh_tokens import RefreshTokens
 from bridge.tokens.verifier import AccessToken, AccessTokenVerifier
 from bridge.wire import TOKEN_HINT_REFRESH_TOKEN
 
 MAX_TOKEN_LENGTH = 8192
-
-
-@dataclass(frozen=True, slots=True)
-class FoundAccessToken:
-    token: AccessToken
-    grant: Grant | None
-    revoked: bool
-
-    @property
-    def client_id(self) -> str:
-        return self.token.client_id
-
-    @property
-    def active(self) -> bool:
-        # The grant is the family: an exchanged token names the grant of its subject
-        # token, which may belong to another client and another pairwise `sub`.
-        return not self.revoked and self.grant is not None
-
-
-@dataclass(frozen=True, slots=True)
-class FoundRefreshToken:
-    token: RefreshToken
-    grant: Grant | None
-
-    @property
-    def client_id(self) -> str:
-        return self.token.client_id
-
-    @property
-    def active(self) -> bool:
-        return not self.token.consumed and self.grant is not None
-
-
-Found = FoundAccessToken | FoundRefreshToken
 
 
 class TokenLookup:
@@ -80,19 +45,24 @@ class TokenLookup:
                 return found
         return None
 
-    async def find_access_token_and(
-        self, token: str, hint: str | None, other: str | None
-    ) -> tuple[FoundAccessToken, bytes | None] | None:
-        """`find` for a valid access token searched for first, reading the caller's key
-        `other` in the same round trip as its grant and revocation marker; None for
-        anything else (the caller then reads `other` and calls `find`)."""
+    async def read_early(
+        self, token: str, hint: str | None, client_auth_key: str | None
+    ) -> EarlyReads | None:
+        """For a valid access token searched for first, what `find` would read, with the
+        client's throttle marker at `client_auth_key` in the same round trip; None for
+        anything else (the caller then reads both on its own)."""
         access = None if hint == TOKEN_HINT_REFRESH_TOKEN else self._verified(token)
         if access is None:
             return None
-        grant, revoked, value = await self._access_tokens.grant_for_access_token_and(
-            access.grant_id, access.jti, other
+        keys = () if client_auth_key is None else (client_auth_key,)
+        grant, revoked, values = await self._access_tokens.grant_for_access_token_and(
+            access.grant_id, access.jti, keys
         )
-        return FoundAccessToken(access, grant, revoked), value
+        found = FoundAccessToken(access, grant, revoked)
+        return EarlyReads(
+            Prefetched(values[0] if values else None),
+            access_token=EarlyAccessToken(token, found),
+        )
 
     def _verified(self, token: str) -> AccessToken | None:
         if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:

@@ -15,6 +15,7 @@ testable without waiting for Redis to evict.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -139,22 +140,20 @@ class AccessTokenStatus:
         self._grants = grants
 
     async def grant_for_access_token(self, grant_id: str, jti: str) -> tuple[Grant | None, bool]:
-        grant, revoked, _ = await self.grant_for_access_token_and(grant_id, jti, None)
+        grant, revoked, _ = await self.grant_for_access_token_and(grant_id, jti, ())
         return grant, revoked
 
     async def grant_for_access_token_and(
-        self, grant_id: str, jti: str, other: str | None
-    ) -> tuple[Grant | None, bool, bytes | None]:
-        """The same, and in the same round trip the raw value at the caller's own key
-        `other` (introspection: its client's throttle marker)."""
+        self, grant_id: str, jti: str, others: Sequence[str]
+    ) -> tuple[Grant | None, bool, list[bytes | None]]:
+        """The same, and in the same round trip the raw values at the caller's own keys
+        `others` (throttle markers read before client authentication)."""
         from bridge.store.revoked_tokens import revoked_key
 
-        ops = [Get(grant_key(grant_id)), Get(revoked_key(jti))]
-        if other is not None:
-            ops.append(Get(other))
+        ops = [Get(grant_key(grant_id)), Get(revoked_key(jti)), *(Get(k) for k in others)]
         found = await self._backend.batch(ops)
         grant = self._grants.from_stored(grant_id, found[0])
-        return grant, found[1] is not None, found[2] if other is not None else None
+        return grant, found[1] is not None, found[2:]
 
 
 class ReplayCache:

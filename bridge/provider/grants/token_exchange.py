@@ -24,8 +24,9 @@ from bridge.clock import Clock
 from bridge.errors import InvalidRequestError, UnauthorizedClientError
 from bridge.model import Grant, ObtainedToken
 from bridge.provider.clients import Client
+from bridge.provider.early_reads import EarlyReads
 from bridge.provider.grants.common import TokenLifetimes
-from bridge.provider.presented_tokens import EarlyRead, PresentedToken, PresentedTokenVerifier
+from bridge.provider.presented_tokens import PresentedToken, PresentedTokenVerifier
 from bridge.provider.subject import pairwise_subject
 from bridge.provider.token_exchange import act_claim, choose_targets, parse_request, scope_for
 from bridge.provider.token_exchange_config import ClientExchangePolicy, ExchangeConfig, Target
@@ -86,12 +87,15 @@ class TokenExchangeGrant:
             self._context.pairwise_salt, sector=sector, idp=idp, upstream_subject=subject
         )
 
-    async def read_early(self, form: Mapping[str, str], other: str | None) -> EarlyRead | None:
-        """The subject token's reads, with `other`, before client authentication."""
+    async def read_early(
+        self, form: Mapping[str, str], claimed: str | None, client_auth_key: str | None
+    ) -> EarlyReads | None:
+        """The subject token's reads, with the client's marker, before client
+        authentication."""
         token, token_type = form.get("subject_token"), form.get("subject_token_type")
         if not token or not token_type:
             return None
-        return await self._presented.read_early(token, token_type, other)
+        return await self._presented.read_early(token, token_type, claimed, client_auth_key)
 
     async def _verified_subject(
         self,
@@ -99,7 +103,7 @@ class TokenExchangeGrant:
         policy: ClientExchangePolicy,
         token: str,
         token_type: str,
-        early: EarlyRead | None,
+        early: EarlyReads | None,
     ) -> PresentedToken:
         subject = await self._presented.verify(
             token, token_type, role="subject", issuers=policy.subject_issuers, early=early
@@ -115,7 +119,7 @@ class TokenExchangeGrant:
         return subject
 
     async def __call__(
-        self, client: Client, form: Mapping[str, str], early: EarlyRead | None = None
+        self, client: Client, form: Mapping[str, str], early: EarlyReads | None = None
     ) -> dict[str, Any]:
         policy = client.token_exchange
         if policy is None:
