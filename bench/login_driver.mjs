@@ -132,7 +132,11 @@ async function login(resident, guangdong, persona) {
   if (!landed.text.includes('data-page="profile"')) {
     throw new LoginFailed(`expected the profile page, got ${landed.status} ${landed.url}`);
   }
-  await resident.go('GET', `${guangdong}/logout`);
+  const signedOut = await resident.go('GET', `${guangdong}/logout`);
+  if (!signedOut.text.includes('data-page="signed-out"')) {
+    // the bridge refusing the logout (an error page) is a failed run, not a login
+    throw new LoginFailed(`expected the signed-out page, got ${signedOut.status} ${signedOut.url.pathname}`);
+  }
 }
 
 async function main() {

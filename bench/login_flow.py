@@ -72,7 +72,10 @@ async def login(client: httpx.AsyncClient, guangdong: str, persona: str) -> None
         )
     if 'data-page="profile"' not in landed.text:
         raise LoginFailed(f"expected the profile page, got {landed.status_code} {landed.url}")
-    await client.get(f"{guangdong}/logout")
+    signed_out = await client.get(f"{guangdong}/logout")
+    if 'data-page="signed-out"' not in signed_out.text:
+        # the bridge refusing the logout (an error page) is a failed run, not a login
+        raise LoginFailed(f"expected the signed-out page, got {signed_out.status_code}")
 
 
 DRIVERS = ("node", "python")
