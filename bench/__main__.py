@@ -5,7 +5,7 @@ baseline, the bridge (`bridge serve`) and the peer (node-oidc-provider, bench/pe
 side by side; checks one request of each scenario at each party, then measures each
 scenario in interleaved rounds (bridge, peer, baseline; again; again) with wrk at 64
 connections (throughput) and 8 (latency); runs the whole login flow; measures Redis
-memory per live session. Writes bench/results/<timestamp>.json and prints the table.
+memory left per login. Writes bench/results/<timestamp>.json and prints the table.
 """
 
 from __future__ import annotations

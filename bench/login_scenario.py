@@ -1,5 +1,5 @@
 """The whole login under load (bridge with 2 workers, both mocks), the CPU each process
-spends per login (read from /proc), and what a live session leaves in Redis."""
+spends per login (read from /proc), and what a login leaves in Redis once it has signed out."""
 
 from __future__ import annotations
 

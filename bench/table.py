@@ -96,7 +96,8 @@ def login_text(extra: dict[str, Any]) -> str:
     memory = extra.get("redis_per_live_session")
     if memory:
         lines.append(
-            f"Redis per live session: {memory['bytes']} bytes, {memory['keys']} keys "
+            f"Redis left per login, after its logout: {memory['bytes']} bytes, "
+            f"{memory['keys']} keys "
             f"(+{memory['audit_bytes_per_login']} bytes of audit trail per login)"
         )
     return "\n".join(lines)
