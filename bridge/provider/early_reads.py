@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridge.provider.found_tokens import FoundAccessToken
+from bridge.store.records import AccessTokenStatus
+from bridge.tokens.verifier import AccessToken
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +50,23 @@ class EarlyReads:
         """The access token read early, when it is `token`."""
         early = self.access_token
         return early.found if early is not None and early.compact == token else None
+
+
+async def with_access_token(
+    access_tokens: AccessTokenStatus,
+    token: str,
+    access: AccessToken,
+    client_auth_key: str | None,
+    claimed: str | None = None,
+) -> EarlyReads:
+    """The reads for `token`, verified as `access`: its grant and revocation marker, and
+    the client's throttle marker at `client_auth_key`, in one round trip."""
+    keys = () if client_auth_key is None else (client_auth_key,)
+    grant, revoked, values = await access_tokens.grant_for_access_token_and(
+        access.grant_id, access.jti, keys
+    )
+    return EarlyReads(
+        Prefetched(values[0] if values else None),
+        claimed,
+        access_token=EarlyAccessToken(token, FoundAccessToken(access, grant, revoked)),
+    )

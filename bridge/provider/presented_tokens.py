@@ -20,7 +20,7 @@ from joserfc.jws import extract_compact
 from bridge.clock import Clock
 from bridge.errors import InvalidRequestError, InvalidTokenError
 from bridge.model import Grant
-from bridge.provider.early_reads import EarlyAccessToken, EarlyReads, Prefetched
+from bridge.provider.early_reads import EarlyReads, with_access_token
 from bridge.provider.found_tokens import FoundAccessToken
 from bridge.provider.token_exchange_config import BRIDGE_ISSUER_NAME, TrustedIssuer
 from bridge.store.records import AccessTokenStatus, Grants, ReplayCache
@@ -124,16 +124,7 @@ class PresentedTokenVerifier:
             access = self._verifier.verify(token, any_audience=True)
         except InvalidTokenError:
             return None
-        keys = () if client_auth_key is None else (client_auth_key,)
-        grant, revoked, values = await self._access_tokens.grant_for_access_token_and(
-            access.grant_id, access.jti, keys
-        )
-        found = FoundAccessToken(access, grant, revoked)
-        return EarlyReads(
-            Prefetched(values[0] if values else None),
-            claimed,
-            access_token=EarlyAccessToken(token, found),
-        )
+        return await with_access_token(self._access_tokens, token, access, client_auth_key, claimed)
 
     async def verify(
         self,

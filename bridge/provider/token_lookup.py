@@ -7,7 +7,7 @@ still alive, its `jti` not revoked) or a refresh token (by digest). The
 from __future__ import annotations
 
 from bridge.errors import InvalidTokenError
-from bridge.provider.early_reads import EarlyAccessToken, EarlyReads, Prefetched
+from bridge.provider.early_reads import EarlyReads, with_access_token
 from bridge.provider.found_tokens import Found, FoundAccessToken, FoundRefreshToken
 from bridge.store.records import AccessTokenStatus, Grants
 from bridge.store.refresh_tokens import RefreshTokens
@@ -54,15 +54,7 @@ class TokenLookup:
         access = None if hint == TOKEN_HINT_REFRESH_TOKEN else self._verified(token)
         if access is None:
             return None
-        keys = () if client_auth_key is None else (client_auth_key,)
-        grant, revoked, values = await self._access_tokens.grant_for_access_token_and(
-            access.grant_id, access.jti, keys
-        )
-        found = FoundAccessToken(access, grant, revoked)
-        return EarlyReads(
-            Prefetched(values[0] if values else None),
-            access_token=EarlyAccessToken(token, found),
-        )
+        return await with_access_token(self._access_tokens, token, access, client_auth_key)
 
     def _verified(self, token: str) -> AccessToken | None:
         if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
