@@ -61,12 +61,11 @@ async def with_access_token(
 ) -> EarlyReads:
     """The reads for `token`, verified as `access`: its grant and revocation marker, and
     the client's throttle marker at `client_auth_key`, in one round trip."""
-    keys = () if client_auth_key is None else (client_auth_key,)
-    grant, revoked, values = await access_tokens.grant_for_access_token_and(
-        access.grant_id, access.jti, keys
+    grant, revoked, marker = await access_tokens.grant_for_access_token_and(
+        access.grant_id, access.jti, client_auth_key
     )
     return EarlyReads(
-        Prefetched(values[0] if values else None),
+        Prefetched(marker),
         claimed,
         access_token=EarlyAccessToken(token, FoundAccessToken(access, grant, revoked)),
     )

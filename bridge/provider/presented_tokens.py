@@ -151,7 +151,7 @@ class PresentedTokenVerifier:
         raise _rejected(role, "its issuer is not accepted for this client", f"iss={iss!r:.200}")
 
     async def _from_bridge(
-        self, token: str, token_type: str, role: Role, early: FoundAccessToken | None
+        self, token: str, token_type: str, role: Role, found: FoundAccessToken | None
     ) -> PresentedToken:
         is_access = peek_typ(token) == JWT_TYPE_ACCESS_TOKEN
         if (token_type == TOKEN_TYPE_ACCESS_TOKEN) != is_access and token_type != TOKEN_TYPE_JWT:
@@ -159,8 +159,8 @@ class PresentedTokenVerifier:
         client_id: str | None
         try:
             if is_access:
-                if early is not None:
-                    access, grant, revoked = early.token, early.grant, early.revoked
+                if found is not None:
+                    access, grant, revoked = found.token, found.grant, found.revoked
                 else:
                     access = self._verifier.verify(token, any_audience=True)
                     grant, revoked = await self._access_tokens.grant_for_access_token(

@@ -56,7 +56,7 @@ class TokenEndpoint:
         handler = self._grants.get(grant_type)
         if handler is None:
             raise UnsupportedGrantTypeError(f"grant_type {quoted(grant_type, 60)} is not supported")
-        if early is not None and isinstance(handler, TokenExchangeGrant):
+        if isinstance(handler, TokenExchangeGrant):
             return await handler(client, form, early)
         if grant_type not in REDEEMED:
             return await handler(client, form)

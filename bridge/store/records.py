@@ -15,7 +15,6 @@ testable without waiting for Redis to evict.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -140,20 +139,22 @@ class AccessTokenStatus:
         self._grants = grants
 
     async def grant_for_access_token(self, grant_id: str, jti: str) -> tuple[Grant | None, bool]:
-        grant, revoked, _ = await self.grant_for_access_token_and(grant_id, jti, ())
+        grant, revoked, _ = await self.grant_for_access_token_and(grant_id, jti, None)
         return grant, revoked
 
     async def grant_for_access_token_and(
-        self, grant_id: str, jti: str, others: Sequence[str]
-    ) -> tuple[Grant | None, bool, list[bytes | None]]:
-        """The same, and in the same round trip the raw values at the caller's own keys
-        `others` (throttle markers read before client authentication)."""
+        self, grant_id: str, jti: str, other: str | None
+    ) -> tuple[Grant | None, bool, bytes | None]:
+        """The same, and in the same round trip the raw value at the caller's own key
+        `other` (a client's throttle marker, read before client authentication)."""
         from bridge.store.revoked_tokens import revoked_key
 
-        ops = [Get(grant_key(grant_id)), Get(revoked_key(jti)), *(Get(k) for k in others)]
+        ops = [Get(grant_key(grant_id)), Get(revoked_key(jti))]
+        if other is not None:
+            ops.append(Get(other))
         found = await self._backend.batch(ops)
         grant = self._grants.from_stored(grant_id, found[0])
-        return grant, found[1] is not None, found[2:]
+        return grant, found[1] is not None, found[2] if other is not None else None
 
 
 class ReplayCache:
