@@ -106,6 +106,6 @@ def run(
             extra["login_flow"]["cpu_ms_per_login"] = cpu
             print(f"  CPU ms per login: {cpu}", flush=True)
     if result.logins:
-        extra["redis_per_live_session"] = _memory(client, before, result.logins)
+        extra["redis_left_per_login"] = _memory(client, before, result.logins)
     client.close()
     return extra

@@ -93,7 +93,7 @@ def login_text(extra: dict[str, Any]) -> str:
             )
     if extra.get("login_flow_error"):
         lines.append(f"Whole login flow failed: {extra['login_flow_error']}")
-    memory = extra.get("redis_per_live_session")
+    memory = extra.get("redis_left_per_login")
     if memory:
         lines.append(
             f"Redis left per login, after its logout: {memory['bytes']} bytes, "
